@@ -1,0 +1,29 @@
+/**
+ * Node glue (tests, CLI, bench): Dawn through the `webgpu` npm package. Without a hardware Vulkan driver
+ * it uses Chromium's SwiftShader ICD, the same software GPU the browser tests use.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { create, globals } from 'webgpu';
+
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+/** A GPU device node exists (NVIDIA, or a DRM render node): let the Vulkan loader find its driver. */
+function hasGpuDeviceNode(): boolean {
+  if (existsSync('/dev/nvidia0')) return true;
+  return existsSync('/dev/dri') && readdirSync('/dev/dri').some((f) => f.startsWith('renderD'));
+}
+
+let cached: GPU | null = null;
+
+/** Dawn's `GPU` object; sets the WebGPU globals (GPUBufferUsage, …) the engine expects. */
+export function nodeGpu(): GPU {
+  if (cached) return cached;
+  Object.assign(globalThis, globals);
+  // SPLAT_GPU=swiftshader forces the software GPU, SPLAT_GPU=hardware the system's drivers.
+  const mode = process.env.SPLAT_GPU ?? (hasGpuDeviceNode() ? 'hardware' : 'swiftshader');
+  if (!process.env.VK_ICD_FILENAMES && mode === 'swiftshader' && existsSync(SWIFTSHADER_ICD)) {
+    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  }
+  cached = create([]) as GPU;
+  return cached;
+}
