@@ -20,15 +20,19 @@ fn scan_blocks(
   @builtin(local_invocation_index) lid: u32,
 ) {
   let block = linear_workgroup(wid, nwg);
-  let base = block * SCAN_BLOCK + lid * 2u;
-  var a = 0u;
-  var b = 0u;
-  if (base < params.count) { a = data[base]; }
-  if (base + 1u < params.count) { b = data[base + 1u]; }
-  let pair = a + b;
+  // Each thread owns SCAN_PER_THREAD consecutive elements: fewer workgroups and barriers per element.
+  let base = block * SCAN_BLOCK + lid * SCAN_PER_THREAD;
+  var local: array<u32, SCAN_PER_THREAD>;
+  var sum = 0u;
+  for (var k = 0u; k < SCAN_PER_THREAD; k++) {
+    var v = 0u;
+    if (base + k < params.count) { v = data[base + k]; }
+    local[k] = sum;
+    sum = sum + v;
+  }
 
-  // Hillis–Steele inclusive scan of the per-thread pair sums (every thread reaches every barrier).
-  partial[lid] = pair;
+  // Hillis–Steele inclusive scan of the per-thread sums (every thread reaches every barrier).
+  partial[lid] = sum;
   workgroupBarrier();
   for (var offset = 1u; offset < WG_SIZE; offset = offset << 1u) {
     var v = partial[lid];
@@ -38,9 +42,10 @@ fn scan_blocks(
     workgroupBarrier();
   }
   let inclusive = partial[lid];
-  let exclusive = inclusive - pair;
-  if (base < params.count) { data[base] = exclusive; }
-  if (base + 1u < params.count) { data[base + 1u] = exclusive + a; }
+  let exclusive = inclusive - sum;
+  for (var k = 0u; k < SCAN_PER_THREAD; k++) {
+    if (base + k < params.count) { data[base + k] = exclusive + local[k]; }
+  }
   if (lid == WG_SIZE - 1u && block < params.block_count) { block_sums[block] = inclusive; }
 }
 
@@ -53,7 +58,8 @@ fn add_offsets(
   let block = linear_workgroup(wid, nwg);
   if (block >= params.block_count) { return; }
   let offset = block_sums[block];
-  let base = block * SCAN_BLOCK + lid * 2u;
-  if (base < params.count) { data[base] = data[base] + offset; }
-  if (base + 1u < params.count) { data[base + 1u] = data[base + 1u] + offset; }
+  let base = block * SCAN_BLOCK + lid * SCAN_PER_THREAD;
+  for (var k = 0u; k < SCAN_PER_THREAD; k++) {
+    if (base + k < params.count) { data[base + k] = data[base + k] + offset; }
+  }
 }

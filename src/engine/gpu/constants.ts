@@ -2,11 +2,15 @@
  * The one source of constants shared by TypeScript and WGSL. Every shader gets them through
  * `wgslHeader()`, so no number is written twice.
  */
+const WG_SIZE = 256;
+const SCAN_PER_THREAD = 8;
+
 export const GPU_CONSTANTS = {
   /** Threads per workgroup for 1D compute kernels. */
-  WG_SIZE: 256,
-  /** Elements scanned by one workgroup in the prefix sum (WG_SIZE threads × 2 elements each). */
-  SCAN_BLOCK: 512,
+  WG_SIZE,
+  /** Elements each prefix-sum thread scans serially, and so per workgroup (WG_SIZE × SCAN_PER_THREAD). */
+  SCAN_PER_THREAD,
+  SCAN_BLOCK: WG_SIZE * SCAN_PER_THREAD,
   /** WebGPU's per-dimension dispatch limit; larger dispatches are split into a 2D grid. */
   MAX_WORKGROUPS_PER_DIM: 65535,
   /** Rasterizer tile edge in pixels (16×16 tiles). */
@@ -16,6 +20,16 @@ export const GPU_CONSTANTS = {
   RADIX_BUCKETS: 16,
   /** Keys each sort workgroup handles per pass (WG_SIZE threads × 4 keys). */
   SORT_BLOCK: 1024,
+  /** Image-loss (SSIM) output tile edge: a workgroup is SSIM_TILE × SSIM_TILE threads, one pixel each. */
+  SSIM_TILE: 16,
+  /** SSIM Gaussian window radius: 11 taps (the window's sigma lives in splats/loss.ts, it is not a u32). */
+  SSIM_RADIUS: 5,
+  /** Splats per batch of the tiled backward rasterizer (diagonal schedule: TILE_SIZE² / batch lanes). */
+  RASTER_BWD_BATCH: 32,
+  /** vec4<f32> per projected splat record: (u, v, depth, opacity), (conic a, b, c, cutoff), (r, g, b, 0). */
+  SPLAT_RECORD_VEC4S: 3,
+  /** f32 per splat of screen-space gradients: mean (2), opacity, conic (3), colour (3). */
+  SPLAT_GRAD2D_FLOATS: 9,
 } as const;
 
 export type GpuConstantName = keyof typeof GPU_CONSTANTS;

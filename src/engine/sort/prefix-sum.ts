@@ -25,10 +25,17 @@ export class PrefixSum {
   private readonly levels: Level[] = [];
   private readonly scan: GPUComputePipeline;
   private readonly add: GPUComputePipeline;
+  private readonly maxPerDim: number;
 
-  constructor(device: GPUDevice, capacity: number) {
+  /** `maxWorkgroupsPerDim` defaults to the device limit; tests lower it to exercise the 2D split cheaply. */
+  constructor(
+    device: GPUDevice,
+    capacity: number,
+    maxWorkgroupsPerDim = device.limits.maxComputeWorkgroupsPerDimension,
+  ) {
     this.device = device;
     this.capacity = capacity;
+    this.maxPerDim = maxWorkgroupsPerDim;
     this.scan = computePipeline(device, { label: 'prefix-sum', sources: SOURCES, entryPoint: 'scan_blocks' });
     this.add = computePipeline(device, { label: 'prefix-sum', sources: SOURCES, entryPoint: 'add_offsets' });
     let count = capacity;
@@ -66,7 +73,7 @@ export class PrefixSum {
         0,
         bindBuffers(this.device, this.scan, [step.data, step.level.sums, step.level.params]),
       );
-      pass.dispatchWorkgroups(...splitDispatch(step.blocks));
+      pass.dispatchWorkgroups(...splitDispatch(step.blocks, this.maxPerDim));
     }
     for (let i = active.length - 2; i >= 0; i--) {
       const step = active[i];
@@ -75,7 +82,7 @@ export class PrefixSum {
         0,
         bindBuffers(this.device, this.add, [step.data, step.level.sums, step.level.params]),
       );
-      pass.dispatchWorkgroups(...splitDispatch(step.blocks));
+      pass.dispatchWorkgroups(...splitDispatch(step.blocks, this.maxPerDim));
     }
     pass.end();
   }
