@@ -67,3 +67,18 @@ export function bindBuffers(
     })),
   });
 }
+
+/** A bind group for group 0 of `pipeline` with explicit binding numbers (for layouts with gaps). */
+export function bindMap(
+  device: GPUDevice,
+  pipeline: GPUComputePipeline,
+  buffers: Record<number, GPUBuffer>,
+): GPUBindGroup {
+  return device.createBindGroup({
+    layout: pipeline.getBindGroupLayout(0),
+    entries: Object.entries(buffers).map(([binding, buffer]) => ({
+      binding: Number(binding),
+      resource: { buffer },
+    })),
+  });
+}
