@@ -12,7 +12,9 @@ describe('Engine protocol in Node', () => {
     const capability = events.find((e) => e.type === 'capability');
     expect(capability).toMatchObject({ ok: true, adapter: { software: true } });
     const selftest = events.find((e) => e.type === 'selftest');
-    expect(selftest).toMatchObject({ result: { kernel: 'prefix-sum', elements: 100_000, verified: true, mismatches: 0 } });
+    expect(selftest).toMatchObject({
+      result: { kernel: 'prefix-sum', elements: 100_000, verified: true, mismatches: 0 },
+    });
     engine.dispose();
   });
 
@@ -20,7 +22,9 @@ describe('Engine protocol in Node', () => {
     const events: EngineEvent[] = [];
     const engine = new Engine((e) => events.push(e), { requestAdapter: async () => null } as unknown as GPU);
     await engine.handle({ type: 'init' });
-    expect(events).toEqual([{ type: 'capability', ok: false, error: expect.objectContaining({ code: 'no-adapter' }) }]);
+    expect(events).toEqual([
+      { type: 'capability', ok: false, error: expect.objectContaining({ code: 'no-adapter' }) },
+    ]);
   });
 
   it('emits device-lost then device-recovered when the device is destroyed', async () => {

@@ -34,7 +34,10 @@ export class Engine {
           await this.init();
           return;
         case 'selftest':
-          this.emit({ type: 'selftest', result: await runSelftest(this.requireGpu().device, command.elements) });
+          this.emit({
+            type: 'selftest',
+            result: await runSelftest(this.requireGpu().device, command.elements),
+          });
           return;
         case 'simulate-device-loss':
           this.requireGpu().device.destroy();

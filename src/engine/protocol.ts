@@ -46,7 +46,12 @@ export interface SelftestResult {
 }
 
 export type EngineEvent =
-  | { type: 'capability'; ok: true; adapter: AdapterReport; features: { timestampQuery: boolean; subgroups: boolean; shaderF16: boolean } }
+  | {
+      type: 'capability';
+      ok: true;
+      adapter: AdapterReport;
+      features: { timestampQuery: boolean; subgroups: boolean; shaderF16: boolean };
+    }
   | { type: 'capability'; ok: false; error: EngineErrorInfo }
   | { type: 'selftest'; result: SelftestResult }
   | { type: 'stage-started'; stage: StageName }

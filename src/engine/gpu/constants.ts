@@ -30,6 +30,14 @@ export const GPU_CONSTANTS = {
   SPLAT_RECORD_VEC4S: 3,
   /** f32 per splat of screen-space gradients: mean (2), opacity, conic (3), colour (3). */
   SPLAT_GRAD2D_FLOATS: 9,
+  /** Plane-sweep stereo: output tile edge of the cost kernel (a workgroup is STEREO_TILE² threads). */
+  STEREO_TILE: 16,
+  /** Matching window radius: (2r+1)² ZNCC window on grayscale (7×7). */
+  STEREO_RADIUS: 3,
+  /** Most depth planes a sweep may use (size of the per-thread path buffer in semi-global matching). */
+  STEREO_MAX_PLANES: 192,
+  /** Threads per workgroup of the semi-global path kernel (one thread per scanline). */
+  STEREO_LINES_WG: 64,
 } as const;
 
 export type GpuConstantName = keyof typeof GPU_CONSTANTS;

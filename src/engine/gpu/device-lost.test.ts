@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { PrefixSum } from '../sort/prefix-sum';
 import { createBuffer, readU32 } from './buffers';
 import { GpuContext } from './context';
 import { acquireGpu } from './device';
 import { GpuError } from './errors';
 import { nodeGpu } from './node-gpu';
-import { PrefixSum } from '../sort/prefix-sum';
 
 async function scanWorks(device: GPUDevice): Promise<boolean> {
   const data = createBuffer(device, 'check', new Uint32Array([3, 1, 4, 1, 5]));
@@ -20,7 +20,9 @@ describe('GPU device layer', () => {
   it('reports the adapter and raises limits to the adapter maxima', async () => {
     const handle = await acquireGpu({ gpu: nodeGpu() });
     expect(handle.report.software).toBe(true); // SwiftShader here
-    expect(handle.device.limits.maxStorageBufferBindingSize).toBe(handle.report.limits.maxStorageBufferBindingSize);
+    expect(handle.device.limits.maxStorageBufferBindingSize).toBe(
+      handle.report.limits.maxStorageBufferBindingSize,
+    );
     expect(handle.device.limits.maxBufferSize).toBe(handle.report.limits.maxBufferSize);
     expect(handle.has.timestampQuery).toBe(handle.adapter.features.has('timestamp-query'));
     handle.device.destroy();
