@@ -30,6 +30,9 @@ interface Spec {
   count: number;
   stride: number;
   scale: Float32Array | null;
+  /** Floats of each stride at the full rate; the rest at lr × tail (SH DC vs higher bands). */
+  head?: number;
+  tail?: number;
 }
 
 interface State {
@@ -88,7 +91,14 @@ async function runAdam(specs: Spec[], steps: number, oneSubmit: boolean): Promis
     states.forEach((s, k) => {
       const g = gradients(s.spec.count, step * 31 + k);
       for (let i = 0; i < g.length; i++) s.gmax[i] = Math.max(s.gmax[i], Math.abs(g[i]));
-      adamReference(s.param, g, s.m, s.v, { lr, step, stride: s.spec.stride, lrScale: s.spec.scale });
+      adamReference(s.param, g, s.m, s.v, {
+        lr,
+        step,
+        stride: s.spec.stride,
+        lrScale: s.spec.scale,
+        headFloats: s.spec.head,
+        tailLrScale: s.spec.tail,
+      });
       const grad = createBuffer(device, 'grad', g); // one per step: all steps may share a submit
       transient.push(grad);
       const group: AdamGroup = {
@@ -100,6 +110,8 @@ async function runAdam(specs: Spec[], steps: number, oneSubmit: boolean): Promis
         lr,
         stride: s.spec.stride,
         lrScale: s.buffers.scale,
+        headFloats: s.spec.head,
+        tailLrScale: s.spec.tail,
       };
       adam.encodeGroup(encoder, group, step);
     });
@@ -163,6 +175,22 @@ describe('GPU Adam', () => {
       ],
       5,
       true,
+    );
+  });
+
+  it('gives the floats past the head of each stride the tail rate (SH rest at DC/20)', async () => {
+    await runAdam(
+      [
+        {
+          count: 48 * 50,
+          stride: 48,
+          scale: Float32Array.from({ length: 50 }, (_, i) => 1 + (i % 5)),
+          head: 3,
+          tail: 0.05,
+        },
+      ],
+      4,
+      false,
     );
   });
 

@@ -28,6 +28,12 @@ export interface AdamGroup {
   stride?: number;
   /** Per-splat lr multiplier, `array<f32>` of ceil(count / stride); null or absent: 1. */
   lrScale?: GPUBuffer | null;
+  /**
+   * Floats of each stride past the first `headFloats` use lr × `tailLrScale` (SH: DC first, the higher
+   * bands at a twentieth of its rate, as 3DGS does). Default: every float at lr.
+   */
+  headFloats?: number;
+  tailLrScale?: number;
 }
 
 const PARAM_BYTES = 48; // AdamParams in shaders/optim/adam.wgsl (44 bytes, struct size rounded to 16)
@@ -141,11 +147,20 @@ export class Adam {
     const data = new ArrayBuffer(PARAM_BYTES);
     const u = new Uint32Array(data);
     const f = new Float32Array(data);
-    u.set([count, stride, scale ? 1 : 0, 0]);
+    u.set([count, stride, scale ? 1 : 0, group.headFloats ?? stride]);
     const bc1 = 1 - this.beta1 ** step;
     const bc2 = 1 - this.beta2 ** step;
     f.set(
-      [this.beta1, this.beta2, 1 - this.beta1, 1 - this.beta2, this.eps, group.lr / bc1, 1 / Math.sqrt(bc2)],
+      [
+        this.beta1,
+        this.beta2,
+        1 - this.beta1,
+        1 - this.beta2,
+        this.eps,
+        group.lr / bc1,
+        1 / Math.sqrt(bc2),
+        group.tailLrScale ?? 1,
+      ],
       4,
     );
     const offset = this.nextSlot * this.slotBytes;
@@ -199,6 +214,8 @@ export interface AdamReferenceOptions {
   eps?: number;
   stride?: number;
   lrScale?: ArrayLike<number> | null;
+  headFloats?: number;
+  tailLrScale?: number;
 }
 
 /** Plain float64 reference of one Adam step, in place on param, m and v. */
@@ -221,7 +238,8 @@ export function adamReference(
     v[i] = beta2 * v[i] + (1 - beta2) * g * g;
     const mHat = m[i] / bc1;
     const vHat = v[i] / bc2;
-    const lr = options.lr * (options.lrScale ? options.lrScale[Math.floor(i / stride)] : 1);
+    const tail = i % stride >= (options.headFloats ?? stride) ? (options.tailLrScale ?? 1) : 1;
+    const lr = tail * options.lr * (options.lrScale ? options.lrScale[Math.floor(i / stride)] : 1);
     param[i] -= (lr * mHat) / (Math.sqrt(vHat) + eps);
   }
 }
