@@ -8,6 +8,7 @@ import type { BenchContext, Benchmark } from './types';
 
 const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   gpu: () => import('./gpu'),
+  sort: () => import('./sort'),
 };
 
 async function main(): Promise<void> {

@@ -24,6 +24,12 @@ export function nodeGpu(): GPU {
   if (!process.env.VK_ICD_FILENAMES && mode === 'swiftshader' && existsSync(SWIFTSHADER_ICD)) {
     process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
   }
-  cached = create([]) as GPU;
+  // SwiftShader's own workgroup-memory zeroing costs the whole array per thread; Dawn's zeroing keeps the
+  // WebGPU guarantee at a fraction of the cost (a 1M-key radix pass: 2.1 s → 0.6 s of CPU).
+  const flags =
+    mode === 'swiftshader'
+      ? ['disable-dawn-features=use_vulkan_zero_initialize_workgroup_memory_extension']
+      : [];
+  cached = create(flags) as GPU;
   return cached;
 }
