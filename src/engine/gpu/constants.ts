@@ -24,20 +24,70 @@ export const GPU_CONSTANTS = {
   SSIM_TILE: 16,
   /** SSIM Gaussian window radius: 11 taps (the window's sigma lives in splats/loss.ts, it is not a u32). */
   SSIM_RADIUS: 5,
-  /** Splats per batch of the tiled backward rasterizer (diagonal schedule: TILE_SIZE² / batch lanes). */
-  RASTER_BWD_BATCH: 32,
+  /** Wavefront slots of the tiled backward rasterizer (TILE_SIZE² threads = slots × pixel lanes). */
+  RASTER_BWD_SLOTS: 32,
+  /** Consecutive splats each backward slot handles per step: a batch is SLOTS × this many splats. */
+  RASTER_BWD_SPLATS_PER_SLOT: 4,
   /** vec4<f32> per projected splat record: (u, v, depth, opacity), (conic a, b, c, cutoff), (r, g, b, 0). */
   SPLAT_RECORD_VEC4S: 3,
   /** f32 per splat of screen-space gradients: mean (2), opacity, conic (3), colour (3). */
   SPLAT_GRAD2D_FLOATS: 9,
-  /** Plane-sweep stereo: output tile edge of the cost kernel (a workgroup is STEREO_TILE² threads). */
-  STEREO_TILE: 16,
-  /** Matching window radius: (2r+1)² ZNCC window on grayscale (7×7). */
+  /** Plane-sweep stereo matching window radius: (2r+1)² ZNCC window on grayscale (7×7). */
   STEREO_RADIUS: 3,
   /** Most depth planes a sweep may use (size of the per-thread path buffer in semi-global matching). */
   STEREO_MAX_PLANES: 192,
   /** Threads per workgroup of the semi-global path kernel (one thread per scanline). */
   STEREO_LINES_WG: 64,
+  /** Features: workgroup edge of the pixel kernels (pyramid, DoG extremum search), 16×16 threads. */
+  FEAT_TILE: 16,
+  /** Features: DoG scale levels per octave (S); each octave holds S + 3 Gaussian images. */
+  FEAT_SCALES: 3,
+  /** Features: most octaves a pyramid may have (per-octave uniforms are sized by it). */
+  FEAT_MAX_OCTAVES: 8,
+  /** Features: largest separable Gaussian radius (sizes the banded weight table in the blur uniforms). */
+  FEAT_MAX_BLUR_RADIUS: 15,
+  /** Features: consecutive outputs a blur thread computes (the width of its vec4 accumulator). */
+  FEAT_BLUR_RUN: 4,
+  /** Features: orientation histogram bins, and keypoints per workgroup of the orientation kernel. */
+  FEAT_ORI_BINS: 36,
+  FEAT_ORI_WG: 64,
+  /** Features: descriptor length (4×4 cells × 8 orientations); 16 threads a keypoint (one a cell). */
+  FEAT_DESC_DIM: 128,
+  FEAT_DESC_KP_PER_WG: 4,
+  /** Features: descriptor window samples along each axis (4 a cell over 4 cells plus a half-cell rim). */
+  FEAT_DESC_GRID: 20,
+  /** Features: radix-select digit (8 bits a pass over the 32-bit selection key). */
+  FEAT_SELECT_BINS: 256,
+  /** Features: u32 slots of the counters buffer (candidates, selected, ties, extra orientations, total,
+   * then the radix-select state: prefix, remaining, done, pass). */
+  FEAT_CTR_CANDIDATES: 0,
+  FEAT_CTR_SELECTED: 1,
+  FEAT_CTR_TIES: 2,
+  FEAT_CTR_EXTRA: 3,
+  FEAT_CTR_TOTAL: 4,
+  FEAT_CTR_PREFIX: 5,
+  FEAT_CTR_REMAINING: 6,
+  FEAT_CTR_DONE: 7,
+  FEAT_CTR_PASS: 8,
+  FEAT_CTR_WORDS: 12,
+  /** Features: u32 slots of the indirect-args buffer, 3 a dispatch: candidates at 0, then these. */
+  FEAT_ARGS_ORIENT: 3,
+  FEAT_ARGS_DESCRIBE: 6,
+  FEAT_ARGS_NORMALISE: 9,
+  FEAT_ARGS_SAMPLE: 12,
+  FEAT_ARGS_WORDS: 15,
+  /** Matcher: queries per workgroup, reference descriptors per shared-memory tile, largest descriptor. */
+  MATCH_WG: 64,
+  MATCH_TILE: 16,
+  MATCH_MAX_DIM: 128,
+  /** View synthesis: largest point-splat radius in pixels (bounds each point's pixel loop). */
+  SYN_MAX_RADIUS: 8,
+  /** View synthesis: u32 accumulators per pixel (far-key, Σw, Σw·rgb, Σw·conf, Σ−log(1−w), Σw·z). */
+  SYN_ACCUM_WORDS: 8,
+  /** View synthesis: fixed-point scales of the atomic accumulators (weights/colours, log-transmittance, w·depth). */
+  SYN_WEIGHT_SCALE: 65536,
+  SYN_LOG_SCALE: 4096,
+  SYN_DEPTH_SCALE: 1024,
 } as const;
 
 export type GpuConstantName = keyof typeof GPU_CONSTANTS;

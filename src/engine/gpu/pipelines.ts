@@ -68,17 +68,20 @@ export function bindBuffers(
   });
 }
 
-/** A bind group for group 0 of `pipeline` with explicit binding numbers (for layouts with gaps). */
+/** A buffer or a range of one, as a bind-group entry takes it. */
+export type BufferEntry = GPUBuffer | GPUBufferBinding;
+
+/** A bind group for group 0 of `pipeline` with explicit binding numbers (auto layouts bind only what each entry point uses). */
 export function bindMap(
   device: GPUDevice,
   pipeline: GPUComputePipeline,
-  buffers: Record<number, GPUBuffer>,
+  entries: Record<number, BufferEntry>,
 ): GPUBindGroup {
   return device.createBindGroup({
     layout: pipeline.getBindGroupLayout(0),
-    entries: Object.entries(buffers).map(([binding, buffer]) => ({
+    entries: Object.entries(entries).map(([binding, b]) => ({
       binding: Number(binding),
-      resource: { buffer },
+      resource: 'buffer' in b ? b : { buffer: b },
     })),
   });
 }
