@@ -36,6 +36,8 @@ export const GPU_CONSTANTS = {
   STEREO_RADIUS: 3,
   /** Most depth planes a sweep may use (size of the per-thread path buffer in semi-global matching). */
   STEREO_MAX_PLANES: 192,
+  /** Outputs per thread of the stereo window sums (running sums slide along a segment). */
+  STEREO_SEGMENT: 16,
   /** Threads per workgroup of the semi-global path kernel (one thread per scanline). */
   STEREO_LINES_WG: 64,
   /** Features: workgroup edge of the pixel kernels (pyramid, DoG extremum search), 16×16 threads. */
