@@ -90,6 +90,8 @@ export const GPU_CONSTANTS = {
   SYN_WEIGHT_SCALE: 65536,
   SYN_LOG_SCALE: 4096,
   SYN_DEPTH_SCALE: 1024,
+  /** Diffusion conditioning: threads of the one-workgroup farthest-point-sampling kernel. */
+  FPS_WG: 256,
 } as const;
 
 export type GpuConstantName = keyof typeof GPU_CONSTANTS;
