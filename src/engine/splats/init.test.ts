@@ -99,7 +99,9 @@ describe('splat initialisation', () => {
 
   it('initialises splats: colour to SH DC, isotropic log scale, identity rotation, opacity 0.1', async () => {
     const cloud = surfaceCloud(6000, 3);
-    const splats = await initSplats(gpu.device, cloud, { budget: 2000, minConfidence: 0.2 });
+    const { splats, confidence } = await initSplats(gpu.device, cloud, { budget: 2000, minConfidence: 0.2 });
+    expect(confidence.length).toBe(splats.count);
+    for (const c of confidence) expect(c).toBeGreaterThanOrEqual(0.2);
     expect(splats.count).toBeLessThanOrEqual(2000);
     expect(splats.count).toBeGreaterThan(1500);
     for (let i = 0; i < splats.count; i++) {

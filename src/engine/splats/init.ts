@@ -243,7 +243,7 @@ export async function initSplats(
   device: GPUDevice,
   input: PointCloud,
   options: InitOptions,
-): Promise<GaussianCloud> {
+): Promise<{ splats: GaussianCloud; confidence: Float32Array }> {
   if (input.count === 0)
     throw new Error('The point cloud is empty: there is nothing to initialise splats from.');
   const filtered = filterByConfidence(input, options.minConfidence ?? 0);
@@ -264,5 +264,5 @@ export async function initSplats(
     out.opacityLogits[i] = opacity;
     for (let c = 0; c < 3; c++) out.sh[i * coeffs * 3 + c] = (cloud.colors[3 * i + c] - 0.5) / SH_C0;
   }
-  return out;
+  return { splats: out, confidence: cloud.confidence };
 }
