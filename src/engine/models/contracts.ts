@@ -63,6 +63,8 @@ export const CONTRACTS: Record<ModelRole, RoleContract> = {
       f32('context', [1, 'L', 'D']),
       f32('fs', [1]),
       f32('structure', [1, 'S', 'D'], true),
+      // SpatialCrafter-style camera conditioning: Plücker rays (o × d, d) per latent pixel, method.md §6.
+      f32('plucker', [1, 6, 'T', 'h', 'w'], true),
     ],
     outputs: [f32('v', [1, 'C', 'T', 'h', 'w'])],
   },

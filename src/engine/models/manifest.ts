@@ -33,6 +33,10 @@ export interface SamplerParams {
   latentScale: number;
   /** Frame-stride conditioning (`fs` input). */
   frameStride: number;
+  /** Dynamic x0 rescale (ddpm3d.py scale_arr): linspace(1, baseScale) up to turningStep, then baseScale. */
+  dynamicRescale: boolean;
+  baseScale: number;
+  turningStep: number;
 }
 
 export const DEFAULT_SAMPLER: SamplerParams = {
@@ -49,6 +53,9 @@ export const DEFAULT_SAMPLER: SamplerParams = {
   guidanceRescale: 0.7,
   latentScale: 0.18215,
   frameStride: 5,
+  dynamicRescale: true,
+  baseScale: 0.7,
+  turningStep: 400,
 };
 
 export interface ModelEntry {

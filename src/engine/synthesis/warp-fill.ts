@@ -1,0 +1,378 @@
+/**
+ * Weight-free view synthesis (ReconX's extra views without a video model): render the global point
+ * cloud into each trajectory camera with depth-tested disk splats (shaders/synthesis/point_splat.wgsl),
+ * fill the holes with a background-biased push-pull (push-pull.ts), and give every pixel a confidence
+ * (shaders/synthesis/confidence.wgsl): high where observed (scaled by the points' confidence), low where
+ * filled, falling off near holes and depth discontinuities. Frames at the input cameras are the inputs.
+ */
+import dispatchWgsl from '../../../shaders/common/dispatch.wgsl?raw';
+import confWgsl from '../../../shaders/synthesis/confidence.wgsl?raw';
+import frameWgsl from '../../../shaders/synthesis/frame.wgsl?raw';
+import splatWgsl from '../../../shaders/synthesis/point_splat.wgsl?raw';
+import { type Camera, cameraFromWorld, scaleIntrinsics } from '../geometry/camera';
+import type { GeometryResult, PointCloud } from '../geometry/types';
+import { createBuffer, readBuffer, STORAGE, uniformBuffer } from '../gpu/buffers';
+import { GPU_CONSTANTS } from '../gpu/constants';
+import { dispatch1D } from '../gpu/dispatch';
+import { bindMap, computePipeline } from '../gpu/pipelines';
+import type { TrainView } from '../splats/trainer';
+import { PushPull } from './push-pull';
+import { estimatePointSpacing } from './spacing';
+import type { Trajectory } from './trajectory';
+
+const SPLAT_SOURCES = [dispatchWgsl, frameWgsl, splatWgsl];
+const CONF_SOURCES = [dispatchWgsl, frameWgsl, confWgsl];
+const FRAME_WORDS = 36;
+
+export interface WarpFillOptions {
+  /** Render size; by default each camera's own (all cameras of one call must then share a size). */
+  width?: number;
+  height?: number;
+  /** Disk radius = radiusScale · point spacing · f / z pixels, clamped to [radiusMin, SYN_MAX_RADIUS]. */
+  radiusScale?: number;
+  radiusMin?: number;
+  /** A point joins a pixel's surface when z ≤ z_near·(1 + depthTolerance) + spacingTolerance·spacing. */
+  depthTolerance?: number;
+  spacingTolerance?: number;
+  /** Coverage below this is a hole. */
+  alphaThreshold?: number;
+  /** Relative depth jump between 4-neighbours that marks a discontinuity. */
+  edgeTolerance?: number;
+  /** Confidence ramps from 0 to the observed value over this many pixels from holes and edges. */
+  falloffPx?: number;
+  /** Confidence of fully filled pixels. */
+  filledConfidence?: number;
+  /** Exponent of the far-side preference in the push-pull. */
+  backgroundPower?: number;
+  /** Camera-space near plane (world units). */
+  near?: number;
+  /** Replace frames at input cameras by the input photos (default true). */
+  replaceInputs?: boolean;
+  /** Input pixels whose geometry confidence reaches this get confidence 1 (default 0.5). */
+  inputConfidenceThreshold?: number;
+  /** Frames rendered per GPU submit and readback (default 8). */
+  framesPerSubmit?: number;
+  /** Checked between batches: an aborted signal stops with an AbortError. */
+  signal?: AbortSignal;
+  /** Frames rendered so far, of the frames to render. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export const WARP_FILL_DEFAULTS: Required<
+  Omit<WarpFillOptions, 'width' | 'height' | 'signal' | 'onProgress'>
+> = {
+  radiusScale: 1.5,
+  radiusMin: 0.8,
+  depthTolerance: 0.02,
+  spacingTolerance: 2,
+  alphaThreshold: 0.5,
+  edgeTolerance: 0.1,
+  falloffPx: 3,
+  filledConfidence: 0.1,
+  backgroundPower: 8,
+  near: 1e-3,
+  replaceInputs: true,
+  inputConfidenceThreshold: 0.5,
+  framesPerSubmit: 8,
+};
+
+export interface SynthesizedFrame {
+  /** Index of the frame in the trajectory. */
+  index: number;
+  camera: Camera;
+  /** RGBA8, alpha 255. */
+  rgba: Uint8ClampedArray;
+  /** Per-pixel confidence in [0, 1]. */
+  confidence: Float32Array;
+  /** Depth along the optical axis (filled where the cloud left holes). */
+  depth: Float32Array;
+  source: 'input' | 'synthesized';
+  /** Input camera index for frames replaced by an input, else -1. */
+  inputIndex: number;
+}
+
+/**
+ * The GPU state of one warp-and-fill renderer: the cloud uploaded once, per-pixel work buffers for one
+ * image size. `encodeFrame` records all passes of one frame, writing RGBA8 | confidence | depth words at
+ * `outOffset` (in u32 words) of `out`.
+ */
+export class WarpFillRenderer {
+  readonly width: number;
+  readonly height: number;
+  readonly count: number;
+  private readonly device: GPUDevice;
+  private readonly options: typeof WARP_FILL_DEFAULTS;
+  private readonly points: GPUBuffer;
+  private readonly colors: GPUBuffer;
+  private readonly accum: GPUBuffer;
+  private readonly obs: GPUBuffer;
+  private readonly dist: [GPUBuffer, GPUBuffer];
+  private readonly pushPull: PushPull;
+  private readonly pipes: Record<
+    'depth' | 'accum' | 'resolve' | 'edges' | 'relax' | 'compose',
+    GPUComputePipeline
+  >;
+
+  constructor(
+    device: GPUDevice,
+    cloud: PointCloud,
+    spacing: Float32Array,
+    width: number,
+    height: number,
+    options: WarpFillOptions = {},
+  ) {
+    this.device = device;
+    this.width = width;
+    this.height = height;
+    this.count = cloud.count;
+    this.options = { ...WARP_FILL_DEFAULTS, ...withoutUndefined(options) };
+    const pts = new Float32Array(4 * Math.max(1, cloud.count));
+    const cols = new Float32Array(4 * Math.max(1, cloud.count));
+    for (let i = 0; i < cloud.count; i++) {
+      pts.set(cloud.positions.subarray(3 * i, 3 * i + 3), 4 * i);
+      pts[4 * i + 3] = spacing[i];
+      cols.set(cloud.colors.subarray(3 * i, 3 * i + 3), 4 * i);
+      cols[4 * i + 3] = cloud.confidence[i];
+    }
+    this.points = createBuffer(device, 'warp-fill points', pts);
+    this.colors = createBuffer(device, 'warp-fill colours', cols);
+    const n = width * height;
+    this.accum = createBuffer(device, 'warp-fill accum', n * GPU_CONSTANTS.SYN_ACCUM_WORDS * 4, STORAGE);
+    this.obs = createBuffer(device, 'warp-fill observed confidence', n * 4, STORAGE);
+    this.dist = [
+      createBuffer(device, 'warp-fill distance a', n * 4, STORAGE),
+      createBuffer(device, 'warp-fill distance b', n * 4, STORAGE),
+    ];
+    this.pushPull = new PushPull(device, width, height, this.options.backgroundPower);
+    const splat = (entryPoint: string) =>
+      computePipeline(device, { label: 'warp-fill splat', sources: SPLAT_SOURCES, entryPoint });
+    const conf = (entryPoint: string) =>
+      computePipeline(device, { label: 'warp-fill confidence', sources: CONF_SOURCES, entryPoint });
+    this.pipes = {
+      depth: splat('depth_pass'),
+      accum: splat('accum_pass'),
+      resolve: splat('resolve'),
+      edges: conf('edges'),
+      relax: conf('relax'),
+      compose: conf('compose'),
+    };
+  }
+
+  /** Uniform words of one frame (camera at this renderer's size). */
+  private frameUniform(camera: Camera, outOffset: number): GPUBuffer {
+    const o = this.options;
+    const k = scaleIntrinsics(camera.intrinsics, this.width, this.height);
+    const f = new Float32Array(FRAME_WORDS);
+    const u = new Uint32Array(f.buffer);
+    f.set(new Float32Array(cameraFromWorld(camera)), 0);
+    f.set([k.fx, k.fy, k.cx, k.cy], 16);
+    u.set([this.width, this.height, this.count, outOffset], 20);
+    f.set([o.near, o.radiusScale, o.radiusMin, o.depthTolerance], 24);
+    f.set([o.spacingTolerance, o.alphaThreshold, o.edgeTolerance, o.falloffPx], 28);
+    f.set([o.filledConfidence, 0, 0, 0], 32);
+    return uniformBuffer(this.device, 'warp-fill frame', f);
+  }
+
+  /** Record one frame; returns the frame's uniform buffer (destroy it after the submit completes). */
+  encodeFrame(encoder: GPUCommandEncoder, camera: Camera, out: GPUBuffer, outOffset: number): GPUBuffer {
+    const device = this.device;
+    const n = this.width * this.height;
+    const frame = this.frameUniform(camera, outOffset);
+    const pp = this.pushPull;
+    encoder.clearBuffer(this.accum);
+    const splatGroup = (pipe: GPUComputePipeline, map: Record<number, GPUBuffer>) =>
+      bindMap(device, pipe, { 0: frame, ...map });
+    let pass = encoder.beginComputePass({ label: 'warp-fill splat' });
+    pass.setPipeline(this.pipes.depth);
+    pass.setBindGroup(0, splatGroup(this.pipes.depth, { 1: this.points, 3: this.accum }));
+    dispatch1D(pass, this.count);
+    pass.setPipeline(this.pipes.accum);
+    pass.setBindGroup(0, splatGroup(this.pipes.accum, { 1: this.points, 2: this.colors, 3: this.accum }));
+    dispatch1D(pass, this.count);
+    pass.setPipeline(this.pipes.resolve);
+    pass.setBindGroup(
+      0,
+      splatGroup(this.pipes.resolve, { 3: this.accum, 4: pp.pyr, 5: pp.pyrW, 6: this.obs }),
+    );
+    dispatch1D(pass, n);
+    pass.end();
+    pp.encode(encoder);
+    pass = encoder.beginComputePass({ label: 'warp-fill confidence' });
+    pass.setPipeline(this.pipes.edges);
+    pass.setBindGroup(0, splatGroup(this.pipes.edges, { 1: pp.pyr, 2: pp.pyrW, 5: this.dist[0] }));
+    dispatch1D(pass, n);
+    let cur = 0;
+    const passes = Math.ceil(this.options.falloffPx);
+    pass.setPipeline(this.pipes.relax);
+    for (let r = 0; r < passes; r++) {
+      pass.setBindGroup(0, splatGroup(this.pipes.relax, { 4: this.dist[cur], 5: this.dist[1 - cur] }));
+      dispatch1D(pass, n);
+      cur = 1 - cur;
+    }
+    pass.setPipeline(this.pipes.compose);
+    pass.setBindGroup(
+      0,
+      splatGroup(this.pipes.compose, {
+        2: pp.pyrW,
+        3: pp.fill,
+        4: this.dist[cur],
+        6: this.obs,
+        7: out,
+      }),
+    );
+    dispatch1D(pass, n);
+    pass.end();
+    return frame;
+  }
+
+  destroy(): void {
+    for (const b of [this.points, this.colors, this.accum, this.obs, ...this.dist]) b.destroy();
+    this.pushPull.destroy();
+  }
+}
+
+/** Unpack one frame's words (RGBA8 | confidence | depth) from a readback. */
+function unpackFrame(words: ArrayBuffer, offsetWords: number, n: number) {
+  return {
+    rgba: new Uint8ClampedArray(words.slice(offsetWords * 4, (offsetWords + n) * 4)),
+    confidence: new Float32Array(words.slice((offsetWords + n) * 4, (offsetWords + 2 * n) * 4)),
+    depth: new Float32Array(words.slice((offsetWords + 2 * n) * 4, (offsetWords + 3 * n) * 4)),
+  };
+}
+
+function inputFrame(
+  geometry: GeometryResult,
+  index: number,
+  frameIndex: number,
+  camera: Camera,
+  threshold: number,
+): SynthesizedFrame {
+  const view = geometry.views[index];
+  const confidence = new Float32Array(view.confidence.length);
+  for (let i = 0; i < confidence.length; i++) {
+    const c = view.confidence[i];
+    confidence[i] = c >= threshold ? 1 : c;
+  }
+  return {
+    index: frameIndex,
+    camera,
+    rgba: new Uint8ClampedArray(view.colors),
+    confidence,
+    depth: new Float32Array(view.depth),
+    source: 'input',
+    inputIndex: index,
+  };
+}
+
+/**
+ * Render every trajectory camera from the geometry's global cloud: one GPU pass chain per frame, a
+ * readback per `framesPerSubmit` frames. Frames at input cameras (trajectory.inputIndex ≥ 0) are the
+ * inputs themselves when their size matches the render size.
+ */
+/** Options without the keys whose value is undefined (so they do not override the defaults). */
+function withoutUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export async function synthesizeViews(
+  device: GPUDevice,
+  geometry: GeometryResult,
+  trajectory: Trajectory,
+  options: WarpFillOptions = {},
+): Promise<SynthesizedFrame[]> {
+  const o = { ...WARP_FILL_DEFAULTS, ...options };
+  const cams = trajectory.cameras;
+  if (cams.length === 0) return [];
+  const width = options.width ?? cams[0].intrinsics.width;
+  const height = options.height ?? cams[0].intrinsics.height;
+  if (
+    options.width === undefined &&
+    cams.some((c) => c.intrinsics.width !== width || c.intrinsics.height !== height)
+  )
+    throw new Error('synthesizeViews: cameras differ in size; pass options.width/height');
+  const frames: (SynthesizedFrame | undefined)[] = cams.map((camera, index) => {
+    const input = trajectory.inputIndex[index] ?? -1;
+    const view = input >= 0 ? geometry.views[input] : undefined;
+    if (!o.replaceInputs || !view) return undefined;
+    const k = view.camera.intrinsics;
+    if (k.width !== width || k.height !== height) return undefined;
+    return inputFrame(
+      geometry,
+      input,
+      index,
+      { intrinsics: { ...k }, worldFromCamera: camera.worldFromCamera },
+      o.inputConfidenceThreshold,
+    );
+  });
+  const todo = frames.flatMap((f, i) => (f ? [] : [i]));
+  if (todo.length > 0) {
+    if (geometry.cloud.count === 0) throw new Error('synthesizeViews: empty point cloud');
+    const spacing = estimatePointSpacing(
+      geometry.cloud,
+      geometry.views.map((v) => v.camera),
+    );
+    const renderer = new WarpFillRenderer(device, geometry.cloud, spacing, width, height, options);
+    const n = width * height;
+    const chunk = Math.max(1, o.framesPerSubmit);
+    const out = createBuffer(device, 'warp-fill frames', 3 * n * 4 * Math.min(chunk, todo.length), STORAGE);
+    try {
+      for (let s = 0; s < todo.length; s += chunk) {
+        if (options.signal?.aborted)
+          throw new DOMException('The reconstruction was cancelled.', 'AbortError');
+        options.onProgress?.(s, todo.length);
+        const batch = todo.slice(s, s + chunk);
+        const encoder = device.createCommandEncoder({ label: 'warp-fill' });
+        const uniforms = batch.map((f, j) => renderer.encodeFrame(encoder, cams[f], out, 3 * n * j));
+        device.queue.submit([encoder.finish()]);
+        const words = await readBuffer(device, out, 3 * n * 4 * batch.length);
+        for (const u of uniforms) u.destroy();
+        batch.forEach((f, j) => {
+          const camera = cams[f];
+          frames[f] = {
+            index: f,
+            camera: {
+              intrinsics: scaleIntrinsics(camera.intrinsics, width, height),
+              worldFromCamera: new Float64Array(camera.worldFromCamera),
+            },
+            ...unpackFrame(words, 3 * n * j, n),
+            source: 'synthesized',
+            inputIndex: trajectory.inputIndex[f] ?? -1,
+          };
+        });
+      }
+    } finally {
+      out.destroy();
+      renderer.destroy();
+    }
+  }
+  return frames as SynthesizedFrame[];
+}
+
+export interface TrainViewOptions {
+  /** Loss weight of input frames (default 1) and synthesized frames (default 0.5). */
+  inputWeight?: number;
+  synthesizedWeight?: number;
+}
+
+/**
+ * Training views for the optimiser. An input appearing more than once (a 360° loop returns to input 0)
+ * is kept once.
+ */
+export function framesToTrainViews(frames: SynthesizedFrame[], options: TrainViewOptions = {}): TrainView[] {
+  const seen = new Set<number>();
+  const views: TrainView[] = [];
+  for (const f of frames) {
+    if (f.source === 'input') {
+      if (seen.has(f.inputIndex)) continue;
+      seen.add(f.inputIndex);
+    }
+    views.push({
+      camera: f.camera,
+      rgba: f.rgba,
+      confidence: f.confidence,
+      weight: f.source === 'input' ? (options.inputWeight ?? 1) : (options.synthesizedWeight ?? 0.5),
+      source: f.source,
+    });
+  }
+  return views;
+}
