@@ -8,7 +8,12 @@ import type { BenchContext, Benchmark } from './types';
 
 const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   gpu: () => import('./gpu'),
+  geometry: () => import('./geometry'),
+  stereo: () => import('./stereo'),
   sort: () => import('./sort'),
+  raster: () => import('./raster'),
+  synthesis: () => import('./synthesis'),
+  viewer: () => import('./viewer'),
 };
 
 async function main(): Promise<void> {

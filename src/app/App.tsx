@@ -1,6 +1,11 @@
+import { openSceneFile } from './actions';
 import { ErrorPage } from './components/ErrorPage';
 import { GpuStatus } from './components/GpuStatus';
 import { Notices } from './components/Notices';
+import { OutputPanel } from './components/OutputPanel';
+import { PhotoPanel } from './components/PhotoPanel';
+import { RunPanel } from './components/RunPanel';
+import { ViewerPanel } from './components/ViewerPanel';
 import { useStudio } from './store';
 
 export function App() {
@@ -14,8 +19,15 @@ export function App() {
       </header>
       <main className="workspace">
         <section className="panel">
+          <PhotoPanel />
+          <RunPanel />
+          <OutputPanel />
           <GpuStatus />
+        </section>
+        {/* Notices sit above the view, where they are seen without scrolling the panel. */}
+        <section className="main-column">
           <Notices />
+          <ViewerPanel onOpenScene={(file) => void openSceneFile(file)} />
         </section>
       </main>
     </div>

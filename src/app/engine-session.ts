@@ -1,4 +1,4 @@
-import type { EngineCommand } from '../engine/protocol';
+import type { EngineCommand, EngineEvent } from '../engine/protocol';
 import { EngineClient } from './engine-client';
 import { useStudio } from './store';
 
@@ -7,6 +7,35 @@ const SELFTEST_ELEMENTS = 1 << 20;
 const INIT_TIMEOUT_MS = 30_000;
 
 let client: EngineClient | null = null;
+const listeners = new Set<(event: EngineEvent) => void>();
+
+/** Subscribe to every engine event (after the store has applied it). Returns the unsubscribe. */
+export function onEngineEvent(listener: (event: EngineEvent) => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+let nextRequestId = 1;
+export const requestId = (): number => nextRequestId++;
+
+/** Resolves with the first event that `match` accepts (e.g. the answer carrying a request id). */
+export function nextEvent<T extends EngineEvent>(
+  match: (event: EngineEvent) => event is T,
+  timeoutMs = 120_000,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error('The engine did not answer in time.'));
+    }, timeoutMs);
+    const off = onEngineEvent((event) => {
+      if (!match(event)) return;
+      clearTimeout(timer);
+      off();
+      resolve(event);
+    });
+  });
+}
 
 /** Start the engine worker, ask for the GPU and run the self-test. */
 export function startEngine(): void {
@@ -20,6 +49,7 @@ export function startEngine(): void {
       apply(event);
       if (event.type === 'capability' && event.ok)
         client?.send({ type: 'selftest', elements: SELFTEST_ELEMENTS });
+      for (const listener of [...listeners]) listener(event);
     },
     (message) => fail({ code: 'internal', message: `The engine worker crashed: ${message}` }),
   );

@@ -1,6 +1,14 @@
 import { create } from 'zustand';
 import type { AdapterReport } from '../engine/gpu/device';
-import type { EngineErrorInfo, EngineEvent, SelftestResult, StageName } from '../engine/protocol';
+import type {
+  EngineErrorInfo,
+  EngineEvent,
+  Preset,
+  SceneCamera,
+  SelftestResult,
+  StageName,
+} from '../engine/protocol';
+import type { PhotoItem } from './photos';
 
 export interface StageState {
   status: 'idle' | 'running' | 'done';
@@ -15,6 +23,24 @@ export interface Notice {
   hint?: string;
 }
 
+export interface ViewerSceneInfo {
+  source: 'training' | 'file';
+  name: string;
+  count: number;
+  center: [number, number, number];
+  radius: number;
+  /** Bumped on each new scene so the camera can frame it once. */
+  serial: number;
+}
+
+export interface RunSettings {
+  preset: Preset;
+  /** Overrides (advanced panel); undefined = the preset's. */
+  steps?: number;
+  workingSize?: number;
+  synthesis: boolean;
+}
+
 export interface StudioState {
   /** 'pending' until the worker answers init. */
   gpu:
@@ -25,6 +51,15 @@ export interface StudioState {
   stages: Record<StageName, StageState>;
   live: { step?: number; loss?: number; psnr?: number; splats?: number };
   notices: Notice[];
+  photos: PhotoItem[];
+  /** Messages about the last files added (rejections, downscaling), newest batch only. */
+  intake: Notice[];
+  settings: RunSettings;
+  run: { status: 'idle' | 'running' | 'done' | 'cancelled' | 'failed'; firstStepDone: boolean };
+  viewerScene: ViewerSceneInfo | null;
+  cameras: SceneCamera[];
+  viewerFrames: number;
+  lastFrameMs?: number;
   apply: (event: EngineEvent) => void;
   fail: (error: EngineErrorInfo) => void;
 }
@@ -42,6 +77,13 @@ export const useStudio = create<StudioState>((set) => ({
   stages: idleStages(),
   live: {},
   notices: [],
+  photos: [],
+  intake: [],
+  settings: { preset: 'fast', synthesis: true },
+  run: { status: 'idle', firstStepDone: false },
+  viewerScene: null,
+  cameras: [],
+  viewerFrames: 0,
   fail: (error) => set({ gpu: { status: 'failed', error } }),
   apply: (event) =>
     set((s) => {
@@ -65,15 +107,34 @@ export const useStudio = create<StudioState>((set) => ({
         case 'selftest':
           return { selftest: event.result };
         case 'stage-started':
-          return { stages: { ...s.stages, [event.stage]: { status: 'running', fraction: 0 } } };
+          return event.stage === 'geometry'
+            ? {
+                stages: { ...idleStages(), geometry: { status: 'running', fraction: 0 } },
+                live: {},
+                run: { status: 'running', firstStepDone: false },
+              }
+            : { stages: { ...s.stages, [event.stage]: { status: 'running', fraction: 0 } } };
         case 'stage-progress':
           return {
             stages: {
               ...s.stages,
               [event.stage]: { status: 'running', fraction: event.fraction, etaSeconds: event.etaSeconds },
             },
-            live: { step: event.step, loss: event.loss, psnr: event.psnr, splats: event.splats },
+            live:
+              event.step !== undefined
+                ? { step: event.step, loss: event.loss, psnr: event.psnr, splats: event.splats }
+                : s.live,
           };
+        case 'splats-updated':
+          return { run: { ...s.run, firstStepDone: true }, live: { ...s.live, splats: event.count } };
+        case 'finished':
+          return { run: { ...s.run, status: event.cancelled ? 'cancelled' : 'done' } };
+        case 'viewer-scene':
+          return { viewerScene: { ...event, serial: (s.viewerScene?.serial ?? 0) + 1 } };
+        case 'scene-cameras':
+          return { cameras: event.cameras };
+        case 'viewer-frame':
+          return { viewerFrames: event.frames, lastFrameMs: event.ms };
         case 'stage-finished':
           return {
             stages: { ...s.stages, [event.stage]: { status: 'done', fraction: 1, seconds: event.seconds } },
@@ -93,7 +154,19 @@ export const useStudio = create<StudioState>((set) => ({
           return { notices: [...s.notices, { kind: 'warning', message: event.message }] };
         case 'error':
           return {
-            notices: [...s.notices, { kind: 'error', message: event.error.message, hint: event.error.hint }],
+            notices: [
+              ...s.notices,
+              {
+                kind: 'error',
+                message: event.error.message,
+                hint:
+                  event.error.hint ??
+                  (event.error.code === 'out-of-memory'
+                    ? `The GPU ran out of memory for the ${s.settings.preset} preset: choose a lighter preset (Fast) or a lower working resolution.`
+                    : undefined),
+              },
+            ],
+            run: s.run.status === 'running' ? { ...s.run, status: 'failed' } : s.run,
           };
         default:
           return {};

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { Engine } from './engine';
 import { nodeGpu } from './gpu/node-gpu';
+import { decodeImage } from './io/decode-node';
 import type { EngineEvent } from './protocol';
 
 describe('Engine protocol in Node', () => {
   it('answers init with the capability and selftest with a verified GPU result', async () => {
     const events: EngineEvent[] = [];
-    const engine = new Engine((e) => events.push(e), nodeGpu());
+    const engine = new Engine((e) => events.push(e), decodeImage, nodeGpu());
     await engine.handle({ type: 'init' });
     await engine.handle({ type: 'selftest', elements: 100_000 });
     const capability = events.find((e) => e.type === 'capability');
@@ -20,7 +21,9 @@ describe('Engine protocol in Node', () => {
 
   it('reports a typed capability error without WebGPU', async () => {
     const events: EngineEvent[] = [];
-    const engine = new Engine((e) => events.push(e), { requestAdapter: async () => null } as unknown as GPU);
+    const engine = new Engine((e) => events.push(e), decodeImage, {
+      requestAdapter: async () => null,
+    } as unknown as GPU);
     await engine.handle({ type: 'init' });
     expect(events).toEqual([
       { type: 'capability', ok: false, error: expect.objectContaining({ code: 'no-adapter' }) },
@@ -29,7 +32,7 @@ describe('Engine protocol in Node', () => {
 
   it('emits device-lost then device-recovered when the device is destroyed', async () => {
     const events: EngineEvent[] = [];
-    const engine = new Engine((e) => events.push(e), nodeGpu());
+    const engine = new Engine((e) => events.push(e), decodeImage, nodeGpu());
     await engine.handle({ type: 'init' });
     await engine.handle({ type: 'simulate-device-loss' });
     for (let i = 0; i < 100 && !events.some((e) => e.type === 'device-recovered'); i++) {

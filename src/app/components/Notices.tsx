@@ -4,7 +4,7 @@ export function Notices() {
   const notices = useStudio((s) => s.notices);
   if (notices.length === 0) return null;
   return (
-    <ul className="notices" data-testid="notices">
+    <ul className="notices notices-top" data-testid="notices">
       {notices.map((n, i) => (
         // Notices are append-only, so the index is a stable key.
         // biome-ignore lint/suspicious/noArrayIndexKey: append-only list
@@ -13,6 +13,15 @@ export function Notices() {
           {n.hint ? <span className="hint"> {n.hint}</span> : null}
         </li>
       ))}
+      <li className="notices-actions">
+        <button
+          type="button"
+          onClick={() => useStudio.setState({ notices: [] })}
+          data-testid="dismiss-notices"
+        >
+          Dismiss
+        </button>
+      </li>
     </ul>
   );
 }

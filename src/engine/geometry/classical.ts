@@ -1,0 +1,239 @@
+/**
+ * The classical (weight-free) geometry path: features and matching for every pair, robust cameras on
+ * the CPU, dense plane-sweep depth and confidence on the GPU, and fusion into one global point cloud.
+ * Scale convention: median depth of view 0 = 1. The feature front-end is pluggable (GPU SIFT-like by
+ * default; XFeat through onnxruntime-web is the alternative, see models/xfeat.ts).
+ */
+import type { Camera } from './camera';
+import {
+  type ExtractorOptions,
+  FeatureExtractor,
+  type Features,
+  Matcher,
+  type RgbaImage,
+  toCorrespondences,
+} from './features';
+import { fusePointClouds } from './fusion';
+import { invertRigid, multiply } from './mat4';
+import { estimateCameras, type Matches, type PoseOptions, type PoseResult } from './pose';
+import { triangulateWithCameras } from './posed-points';
+import { computeDepth } from './stereo/compute-depth';
+import type { GeometryResult, ViewGeometry } from './types';
+
+export interface GeometryPhoto {
+  name: string;
+  /** The working image (EXIF orientation applied, resized). */
+  image: RgbaImage;
+  /** Focal length in pixels of the working image, from EXIF; null when unknown. */
+  focalPrior: number | null;
+}
+
+/** Anything that turns an image into keypoints + unit descriptors the GPU matcher can compare. */
+export interface FeatureFrontEnd {
+  readonly name: string;
+  extract(image: RgbaImage): Promise<Features>;
+}
+
+export interface MatchingOptions {
+  /** Lowe's ratio of the first pass (default 0.85). */
+  ratio?: number;
+  /** Looser ratio retried when the first pass gives fewer than `minMatches` (default 0.92). */
+  fallbackRatio?: number;
+  /** Default 80. */
+  minMatches?: number;
+}
+
+export interface ClassicalOptions {
+  stereoPlanes?: number;
+  /** Global point-cloud size after fusion. */
+  targetPoints?: number;
+  /** Known cameras (a transforms.json scene): skip pose, triangulate matches with them for the sweep range. */
+  cameras?: Camera[];
+  /** Feature front-end (default: the GPU SIFT-like extractor with `features` options). */
+  frontEnd?: FeatureFrontEnd;
+  features?: ExtractorOptions;
+  matching?: MatchingOptions;
+  pose?: PoseOptions;
+  signal?: AbortSignal;
+  /** Named step and fraction of the whole stage. */
+  onProgress?: (step: string, fraction: number) => void;
+}
+
+/** Per pair: putative matches out of the matcher (pose reports the verified ones). */
+export interface PairMatchCount {
+  i: number;
+  j: number;
+  matches: number;
+}
+
+export type ClassicalResult = GeometryResult & {
+  /** Null in posed mode. */
+  pose: PoseResult | null;
+  matchCounts: PairMatchCount[];
+  /** Sparse points that bounded the sweep (pose's points, or the posed-mode triangulation). */
+  sparsePoints: Float32Array;
+};
+
+/** Posed mode: fewer triangulated points than this cannot bound the sweep. */
+const MIN_POSED_POINTS = 20;
+
+const now = () => performance.now();
+
+function checkAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new DOMException('The reconstruction was cancelled.', 'AbortError');
+}
+
+/** Scale the scene so that the median valid depth of view 0 is 1 (cameras, depths and pointmaps). */
+export function normaliseScale(views: ViewGeometry[]): number {
+  const d = Array.from(views[0].depth).filter((z) => z > 0 && Number.isFinite(z));
+  if (d.length === 0) return 1;
+  d.sort((a, b) => a - b);
+  const s = 1 / d[d.length >> 1];
+  for (const v of views) {
+    const m = v.camera.worldFromCamera;
+    m[12] *= s;
+    m[13] *= s;
+    m[14] *= s;
+    for (let i = 0; i < v.depth.length; i++) v.depth[i] *= s;
+    for (let i = 0; i < v.pointmap.length; i++) v.pointmap[i] *= s;
+  }
+  return s;
+}
+
+/** Re-express every camera relative to camera 0 (world = first view). */
+function rebaseToFirst(cameras: Camera[]): Camera[] {
+  const zeroFromWorld = invertRigid(cameras[0].worldFromCamera);
+  return cameras.map((c) => ({
+    intrinsics: { ...c.intrinsics },
+    worldFromCamera: multiply(zeroFromWorld, c.worldFromCamera),
+  }));
+}
+
+/** The default front-end: GPU DoG keypoints with RootSIFT descriptors. */
+export function gpuFeatureFrontEnd(device: GPUDevice, options?: ExtractorOptions): FeatureFrontEnd {
+  let extractor: FeatureExtractor | null = null;
+  return {
+    name: 'gpu-sift',
+    extract: (image) => {
+      extractor ??= new FeatureExtractor(device, options);
+      return extractor.extract(image);
+    },
+  };
+}
+
+/** Features of every photo and matches of every pair, with their timings. */
+async function matchAll(
+  device: GPUDevice,
+  photos: GeometryPhoto[],
+  options: ClassicalOptions,
+  timings: Record<string, number>,
+  progress: (step: string, fraction: number) => void,
+): Promise<Matches[]> {
+  let t = now();
+  const frontEnd = options.frontEnd ?? gpuFeatureFrontEnd(device, options.features);
+  const features: Features[] = [];
+  for (const [i, p] of photos.entries()) {
+    checkAborted(options.signal);
+    progress('features', (0.25 * i) / photos.length);
+    features.push(await frontEnd.extract(p.image));
+  }
+  timings.features = (now() - t) / 1000;
+
+  t = now();
+  const { ratio = 0.85, fallbackRatio = 0.92, minMatches = 80 } = options.matching ?? {};
+  const matcher = new Matcher(device);
+  const matches: Matches[] = [];
+  const pairs = (photos.length * (photos.length - 1)) / 2;
+  for (let i = 0; i < photos.length; i++) {
+    for (let j = i + 1; j < photos.length; j++) {
+      checkAborted(options.signal);
+      progress('matching', 0.25 + (0.15 * matches.length) / pairs);
+      // Repetitive texture (bricks, tiles) fails a strict ratio test; RANSAC verifies the looser set.
+      let m = await matcher.match(features[i], features[j], { ratio });
+      if (m.ia.length < minMatches && fallbackRatio > ratio)
+        m = await matcher.match(features[i], features[j], { ratio: fallbackRatio });
+      const { a, b } = toCorrespondences(features[i], features[j], m);
+      matches.push({ i, j, a, b, ia: m.ia, ib: m.ib });
+    }
+  }
+  timings.matching = (now() - t) / 1000;
+  return matches;
+}
+
+export async function classicalGeometry(
+  device: GPUDevice,
+  photos: GeometryPhoto[],
+  options: ClassicalOptions = {},
+): Promise<ClassicalResult> {
+  if (photos.length < 2) throw new Error('Geometry needs at least two photos.');
+  if (options.cameras && options.cameras.length !== photos.length)
+    throw new Error(`Geometry: ${options.cameras.length} known cameras for ${photos.length} photos.`);
+  const timings: Record<string, number> = {};
+  const progress = options.onProgress ?? (() => undefined);
+  let cameras: Camera[];
+  let sparse: Float32Array;
+  let pose: PoseResult | null = null;
+
+  const matches = await matchAll(device, photos, options, timings, progress);
+  const matchCounts = matches.map((m) => ({ i: m.i, j: m.j, matches: m.a.length / 2 }));
+  let t = now();
+  progress('pose', 0.4);
+  if (options.cameras) {
+    cameras = rebaseToFirst(options.cameras);
+    for (const [i, c] of cameras.entries()) {
+      const { width, height } = photos[i].image;
+      if (c.intrinsics.width !== width || c.intrinsics.height !== height)
+        throw new Error(
+          `Geometry: camera ${i + 1} is for a ${c.intrinsics.width}×${c.intrinsics.height} image, photo ${i + 1} is ${width}×${height}.`,
+        );
+    }
+    sparse = triangulateWithCameras(cameras, matches);
+    if (sparse.length < 3 * MIN_POSED_POINTS)
+      throw new Error(
+        `Geometry: only ${sparse.length / 3} matched features agree with the given cameras (${MIN_POSED_POINTS} needed to bound the depth); check that the cameras belong to these photos.`,
+      );
+    timings.triangulation = (now() - t) / 1000;
+  } else {
+    pose = estimateCameras(
+      {
+        sizes: photos.map((p) => ({ width: p.image.width, height: p.image.height })),
+        focalPriors: photos.map((p) => p.focalPrior),
+        matches,
+      },
+      options.pose,
+    );
+    cameras = pose.cameras;
+    sparse = pose.points;
+    timings.pose = (now() - t) / 1000;
+  }
+
+  checkAborted(options.signal);
+  t = now();
+  progress('stereo', 0.5);
+  const views = await computeDepth(
+    device,
+    photos.map((p, i) => ({ camera: cameras[i], image: p.image.data })),
+    {
+      points: sparse,
+      sweep: options.stereoPlanes ? { planes: options.stereoPlanes } : undefined,
+      onProgress: (done, total) => progress('stereo', 0.5 + (0.4 * done) / total),
+    },
+  );
+  timings.stereo = (now() - t) / 1000;
+  normaliseScale(views);
+
+  t = now();
+  progress('fusion', 0.92);
+  const cloud = fusePointClouds(views, { targetCount: options.targetPoints ?? 300_000 });
+  timings.fusion = (now() - t) / 1000;
+  progress('fusion', 1);
+  return {
+    views,
+    cloud,
+    source: options.cameras ? 'posed' : 'classical',
+    timings,
+    pose,
+    matchCounts,
+    sparsePoints: sparse,
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * Gate figures of the geometry stage against synthetic ground truth (tests and the geometry bench):
+ * camera errors (pose/test-metrics), and per view the median relative depth error on confident pixels
+ * and how much of the truly co-visible area those pixels cover. Depth is compared after one global
+ * scale alignment (median ratio on view 0's confident pixels): both sides use "median depth of view 0
+ * = 1", but over different pixel sets (ours: pixels with a depth; the truth: every surface pixel).
+ */
+import type { Camera } from './camera';
+import { type PoseErrors, poseErrors } from './pose/test-metrics';
+import { covisibleMask } from './synthetic';
+import type { ViewGeometry } from './types';
+
+export interface DepthGate {
+  /** Median |s·depth / true depth − 1| over pixels with confidence ≥ minConfidence. */
+  medianRelError: number;
+  /** Share of the truly co-visible pixels (seen by at least one other view) that are confident. */
+  coverage: number;
+  confidentPixels: number;
+}
+
+export interface GeometryFigures extends PoseErrors {
+  /** Global scale applied to our depths before comparing. */
+  scale: number;
+  depth: DepthGate[];
+  maxDepthError: number;
+  minCoverage: number;
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
+export function geometryFigures(
+  views: ViewGeometry[],
+  truth: { cameras: Camera[]; depth: Float32Array[] },
+  minConfidence = 0.5,
+): GeometryFigures {
+  const pose = poseErrors(
+    views.map((v) => v.camera),
+    truth.cameras,
+  );
+  const ratios: number[] = [];
+  const v0 = views[0];
+  for (let p = 0; p < v0.depth.length; p++) {
+    const z = truth.depth[0][p];
+    if (v0.confidence[p] >= minConfidence && v0.depth[p] > 0 && Number.isFinite(z))
+      ratios.push(z / v0.depth[p]);
+  }
+  const scale = median(ratios);
+  const depth = views.map((v, i): DepthGate => {
+    const gt = truth.depth[i];
+    const covisible = new Uint8Array(gt.length);
+    for (let o = 0; o < views.length; o++) {
+      if (o === i) continue;
+      const m = covisibleMask(gt, truth.cameras[i], truth.depth[o], truth.cameras[o]);
+      for (let p = 0; p < m.length; p++) covisible[p] |= m[p];
+    }
+    const errors: number[] = [];
+    let covered = 0;
+    let total = 0;
+    for (let p = 0; p < gt.length; p++) {
+      const confident = v.confidence[p] >= minConfidence && v.depth[p] > 0;
+      if (covisible[p]) {
+        total++;
+        if (confident) covered++;
+      }
+      if (confident && Number.isFinite(gt[p])) errors.push(Math.abs((scale * v.depth[p]) / gt[p] - 1));
+    }
+    return {
+      medianRelError: median(errors),
+      coverage: total ? covered / total : 0,
+      confidentPixels: errors.length,
+    };
+  });
+  return {
+    ...pose,
+    scale,
+    depth,
+    maxDepthError: Math.max(...depth.map((d) => d.medianRelError)),
+    minCoverage: Math.min(...depth.map((d) => d.coverage)),
+  };
+}
+
+/** One line for logs and the bench table. */
+export function describeFigures(f: GeometryFigures): string {
+  return (
+    `rot ${f.maxRotationDeg.toFixed(3)}°, trans ${f.maxTranslationDeg.toFixed(3)}°, focal ${(100 * f.maxFocal).toFixed(2)} %, ` +
+    `depth ${(100 * f.maxDepthError).toFixed(2)} %, coverage ${(100 * f.minCoverage).toFixed(1)} %`
+  );
+}

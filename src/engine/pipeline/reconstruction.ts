@@ -1,0 +1,271 @@
+/**
+ * The orchestrator: geometry → trajectory → synthesis → optimisation, each stage cancellable and
+ * reporting typed progress. Finished stages keep their output, so a later stage can be re-run (more
+ * steps, another preset's optimisation) without redoing the earlier ones; cancelling keeps the splats
+ * of the last completed step.
+ */
+import { type Camera, scaleIntrinsics } from '../geometry/camera';
+import { classicalGeometry } from '../geometry/classical';
+import type { GeometryResult, PointCloud } from '../geometry/types';
+import type { ImageDecoder } from '../io/image';
+import type { EngineEvent, PhotoInput, RunOptions, StageName } from '../protocol';
+import type { GaussianCloud } from '../splats/cloud';
+import { initSplats } from '../splats/init';
+import { cameraExtent, Trainer, type TrainView } from '../splats/trainer';
+import { interpolateTrajectory, type Trajectory } from '../synthesis/trajectory';
+import { framesToTrainViews, synthesizeViews } from '../synthesis/warp-fill';
+import { type PreparedPhoto, preparePhotos } from './photos';
+import { type PresetSettings, resolveSettings } from './presets';
+import { StageClock, throwIfAborted } from './progress';
+
+export const STAGES: readonly StageName[] = ['geometry', 'trajectory', 'synthesis', 'optimization'];
+
+/** Loss weight of a synthesized frame relative to an input photo (its confidence map weighs it further). */
+export const SYNTHESIZED_WEIGHT = 0.5;
+
+/** How often the live preview gets fresh splats during optimisation. */
+export const PREVIEW_EVERY = 25;
+
+export interface ReconstructionOutputs {
+  photos?: PreparedPhoto[];
+  geometry?: GeometryResult;
+  trajectory?: Trajectory;
+  /** Training views: the inputs plus synthesized frames, or the inputs alone when synthesis is off. */
+  synthesis?: { frames: TrainView[]; synthesized: number; enabled: boolean };
+  trainer?: Trainer;
+}
+
+export interface ReconstructionSetup {
+  /** Known cameras, one per photo, in pixels of the original photos (posed mode: no pose estimation). */
+  knownCameras?: Camera[];
+  /** 'random' replaces the point-cloud initialisation by uniform random splats (the evaluation baseline). */
+  init?: 'points' | 'random';
+}
+
+export class Reconstruction {
+  readonly outputs: ReconstructionOutputs = {};
+  settings: PresetSettings | null = null;
+  /** Seconds each stage took in the last run. */
+  readonly seconds: Partial<Record<StageName | 'photos', number>> = {};
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly photos: PhotoInput[],
+    private readonly decode: ImageDecoder,
+    private readonly emit: (event: EngineEvent) => void,
+    private readonly setup: ReconstructionSetup = {},
+  ) {}
+
+  /** Runs from `from` (default: the first stage without output) to the end. */
+  async run(options: RunOptions, signal?: AbortSignal, from?: StageName): Promise<void> {
+    const settings = resolveSettings(options);
+    const startAt = from ?? STAGES.find((s) => !this.hasOutput(s)) ?? 'optimization';
+    const first = STAGES.indexOf(startAt);
+    // Inputs that change what an earlier stage produced invalidate it.
+    if (this.settings && this.settings.workingSize !== settings.workingSize && first > 0) {
+      return this.run(options, signal, 'geometry');
+    }
+    this.settings = settings;
+    for (const stage of STAGES.slice(first)) {
+      throwIfAborted(signal);
+      this.emit({ type: 'stage-started', stage });
+      const clock = new StageClock();
+      await this.runStage(stage, settings, options, signal, clock);
+      this.seconds[stage] = clock.seconds;
+      this.emit({ type: 'stage-finished', stage, seconds: clock.seconds });
+    }
+  }
+
+  private hasOutput(stage: StageName): boolean {
+    switch (stage) {
+      case 'geometry':
+        return !!this.outputs.geometry;
+      case 'trajectory':
+        return !!this.outputs.trajectory;
+      case 'synthesis':
+        return !!this.outputs.synthesis;
+      case 'optimization':
+        return !!this.outputs.trainer && this.outputs.trainer.step >= this.outputs.trainer.options.steps;
+    }
+  }
+
+  private async runStage(
+    stage: StageName,
+    settings: PresetSettings,
+    options: RunOptions,
+    signal: AbortSignal | undefined,
+    clock: StageClock,
+  ) {
+    const progress = (
+      fraction: number,
+      extra: Partial<Extract<EngineEvent, { type: 'stage-progress' }>> = {},
+    ) => this.emit({ type: 'stage-progress', stage, fraction, etaSeconds: clock.eta(fraction), ...extra });
+    switch (stage) {
+      case 'geometry': {
+        const t = performance.now();
+        const photos = await preparePhotos(this.photos, this.decode, settings.workingSize, (code, message) =>
+          this.emit({ type: 'warning', code, message }),
+        );
+        this.seconds.photos = (performance.now() - t) / 1000;
+        this.outputs.photos = photos;
+        this.outputs.trajectory = undefined;
+        this.outputs.synthesis = undefined;
+        this.disposeTrainer();
+        const known = this.setup.knownCameras;
+        if (known && known.length !== photos.length)
+          throw new Error(`${known.length} known cameras for ${photos.length} photos`);
+        this.outputs.geometry = await classicalGeometry(this.device, photos, {
+          cameras: known?.map((c, i) => ({
+            ...c,
+            intrinsics: scaleIntrinsics(c.intrinsics, photos[i].image.width, photos[i].image.height),
+          })),
+          stereoPlanes: settings.stereoPlanes,
+          targetPoints: settings.splatBudget * 2,
+          signal,
+          onProgress: (_step, fraction) => progress(fraction),
+        });
+        return;
+      }
+      case 'trajectory': {
+        const cameras = this.outputs.geometry!.views.map((v) => v.camera);
+        this.outputs.trajectory = interpolateTrajectory(cameras, settings.framesPerSegment);
+        this.outputs.synthesis = undefined;
+        progress(1);
+        return;
+      }
+      case 'synthesis': {
+        const geometry = this.outputs.geometry!;
+        const sizes = new Set(
+          geometry.views.map((v) => `${v.camera.intrinsics.width}x${v.camera.intrinsics.height}`),
+        );
+        const enabled = options.synthesis !== false && sizes.size === 1;
+        if (options.synthesis !== false && !enabled) {
+          this.emit({
+            type: 'warning',
+            code: 'synthesis-skipped',
+            message: 'The photos differ in size or orientation, so no in-between views were synthesized.',
+          });
+        }
+        this.disposeTrainer();
+        if (!enabled) {
+          this.outputs.synthesis = {
+            enabled,
+            synthesized: 0,
+            frames: geometry.views.map((v) => ({
+              camera: v.camera,
+              rgba: v.colors,
+              source: 'input' as const,
+            })),
+          };
+          progress(1);
+          return;
+        }
+        const frames = await synthesizeViews(this.device, geometry, this.outputs.trajectory!, {
+          signal,
+          onProgress: (done: number, total: number) => progress(done / total),
+        });
+        throwIfAborted(signal);
+        const views = framesToTrainViews(frames, { synthesizedWeight: SYNTHESIZED_WEIGHT });
+        this.outputs.synthesis = {
+          enabled,
+          synthesized: views.filter((v) => v.source === 'synthesized').length,
+          frames: views,
+        };
+        progress(1);
+        return;
+      }
+      case 'optimization': {
+        const trainer = await this.trainerFor(settings);
+        const start = trainer.step;
+        await trainer.run(
+          signal,
+          (p) =>
+            progress((p.step - start) / Math.max(1, p.steps - start), {
+              step: p.step,
+              loss: p.loss,
+              psnr: p.psnr ?? undefined,
+              splats: p.splats,
+            }),
+          (step) => {
+            if (step % PREVIEW_EVERY === 0 || step === trainer.options.steps)
+              this.emit({ type: 'splats-updated', count: trainer.scene.count, step });
+          },
+        );
+        throwIfAborted(signal);
+        return;
+      }
+    }
+  }
+
+  /** The trainer of the current geometry; a re-run with more steps continues where it stopped. */
+  private async trainerFor(settings: PresetSettings): Promise<Trainer> {
+    const existing = this.outputs.trainer;
+    if (existing && existing.options.shDegree === settings.shDegree) {
+      existing.options.steps = Math.max(settings.steps, existing.step);
+      return existing;
+    }
+    this.disposeTrainer();
+    const geometry = this.outputs.geometry!;
+    const frames = this.outputs.synthesis!.frames;
+    const source =
+      this.setup.init === 'random' ? randomCloud(geometry.cloud, settings.splatBudget) : geometry.cloud;
+    const { splats, confidence } = await initSplats(this.device, source, {
+      budget: settings.splatBudget,
+      minConfidence: 0.3,
+      shDegree: settings.shDegree,
+    });
+    const trainer = new Trainer(this.device, splats, frames, {
+      steps: settings.steps,
+      splatConfidence: confidence,
+      shDegree: settings.shDegree,
+      near: 0.01,
+      extent: cameraExtent(frames.map((f) => f.camera)),
+    });
+    this.outputs.trainer = trainer;
+    return trainer;
+  }
+
+  /** The current splats (after the last completed step), or null before optimisation started. */
+  async currentSplats(): Promise<GaussianCloud | null> {
+    return this.outputs.trainer ? this.outputs.trainer.download(1 / 255) : null;
+  }
+
+  private disposeTrainer(): void {
+    this.outputs.trainer?.destroy();
+    this.outputs.trainer = undefined;
+  }
+
+  dispose(): void {
+    this.disposeTrainer();
+  }
+}
+
+/** `count` points uniform in the cloud's bounding box with random colours (plain-3DGS random init). */
+export function randomCloud(like: PointCloud, count: number, seed = 7): PointCloud {
+  const min = [Infinity, Infinity, Infinity];
+  const max = [-Infinity, -Infinity, -Infinity];
+  for (let i = 0; i < like.count; i++) {
+    for (let c = 0; c < 3; c++) {
+      min[c] = Math.min(min[c], like.positions[3 * i + c]);
+      max[c] = Math.max(max[c], like.positions[3 * i + c]);
+    }
+  }
+  let s = seed >>> 0;
+  const rand = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+  const out: PointCloud = {
+    count,
+    positions: new Float32Array(3 * count),
+    colors: new Float32Array(3 * count),
+    confidence: new Float32Array(count).fill(1),
+  };
+  for (let i = 0; i < count; i++) {
+    for (let c = 0; c < 3; c++) {
+      out.positions[3 * i + c] = min[c] + rand() * (max[c] - min[c]);
+      out.colors[3 * i + c] = rand();
+    }
+  }
+  return out;
+}
