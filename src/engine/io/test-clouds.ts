@@ -1,21 +1,13 @@
 /** Deterministic random clouds for the io tests (pure, no test framework imports). */
 import { emptyCloud, type GaussianCloud } from '../splats/cloud';
+import { mulberry32 } from '../util/random';
 
-/** mulberry32: small seeded PRNG so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform numbers in [0, 1). */
+export const rng = mulberry32;
 
 /** A cloud with values spread like a trained scene's (log-scales −6..0, logits −4..4, unnormalised rotations). */
 export function randomCloud(count: number, shDegree: number, seed = 1): GaussianCloud {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const c = emptyCloud(count, shDegree);
   const u = (lo: number, hi: number) => lo + (hi - lo) * r();
   for (let i = 0; i < c.means.length; i++) c.means[i] = u(-5, 5);

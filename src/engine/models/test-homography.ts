@@ -4,6 +4,7 @@
  * supersampled), so the true correspondence of every pixel is H·x. Pixel centres at +0.5.
  */
 import type { RgbaImage } from '../geometry/features/types';
+import { mulberry32 } from '../util/random';
 
 export type Mat3 = number[];
 
@@ -65,24 +66,13 @@ interface Shape {
   v: [number, number, number];
 }
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** An analytic RGB texture over [0, w] × [0, h] (extends, plainer, beyond). */
 export function makeTexture(
   seed: number,
   w: number,
   h: number,
 ): (x: number, y: number) => [number, number, number] {
-  const rnd = rng(seed);
+  const rnd = mulberry32(seed);
   const shapes: Shape[] = [];
   const n = Math.round((w * h) / 250);
   for (let k = 0; k < n; k++) {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBuffer, readF32 } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/context';
 import { testGpu } from '../gpu/test-gpu';
+import { lcg } from '../util/random';
 import { Adam, type AdamGroup, adamReference } from './adam';
 
 let gpu: GpuContext;
@@ -10,17 +11,9 @@ beforeAll(async () => {
 });
 afterAll(() => gpu?.dispose());
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
 /** Gradients of mixed magnitude (1e-7..1e-1), both signs, some exactly zero. */
 function gradients(n: number, seed: number): Float32Array {
-  const r = rng(seed);
+  const r = lcg(seed);
   return Float32Array.from({ length: n }, (_, i) =>
     i % 37 === 0 ? 0 : (r() - 0.4) * 10 ** (-1 - Math.floor(r() * 7)),
   );
@@ -68,7 +61,7 @@ async function runAdam(specs: Spec[], steps: number, oneSubmit: boolean): Promis
   const device = gpu.device;
   const adam = new Adam(device);
   const states: State[] = specs.map((spec, k) => {
-    const r = rng(100 + k);
+    const r = lcg(100 + k);
     const init = Float32Array.from({ length: spec.count }, () => r() * 2 - 1);
     const moments = adam.createMoments(spec.count);
     return {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PointCloud } from '../geometry/types';
 import type { GpuContext } from '../gpu/context';
 import { testGpu } from '../gpu/test-gpu';
+import { lcg } from '../util/random';
 import { SH_C0, sigmoid } from './cloud';
 import {
   downsampleToBudget,
@@ -17,17 +18,9 @@ beforeAll(async () => {
 });
 afterAll(() => gpu?.dispose());
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
 /** Points on two planes and a sphere: a surface-like cloud like the geometry stage gives. */
 function surfaceCloud(n: number, seed: number): PointCloud {
-  const r = rng(seed);
+  const r = lcg(seed);
   const cloud: PointCloud = {
     count: n,
     positions: new Float32Array(3 * n),

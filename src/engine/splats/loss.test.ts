@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBuffer, readF32 } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/context';
 import { testGpu } from '../gpu/test-gpu';
+import { lcg } from '../util/random';
 import { ImageLoss, type LossOptions, psnr } from './loss';
 import { imageLossReference, l1Reference, ssimGradReference, ssimReference } from './loss-reference';
 
@@ -11,17 +12,9 @@ beforeAll(async () => {
 });
 afterAll(() => gpu?.dispose());
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
 /** A textured RGBA image in [0, 1]: smooth ramps, a few edges and noise, so SSIM is far from 1 and 0. */
 function texture(width: number, height: number, seed: number): Float32Array {
-  const r = rng(seed);
+  const r = lcg(seed);
   const img = new Float32Array(width * height * 4);
   const fx = 0.15 + r() * 0.3;
   const fy = 0.1 + r() * 0.3;
@@ -47,7 +40,7 @@ function perturbed(
   seed: number,
   amount = 0.1,
 ): Float32Array {
-  const r = rng(seed);
+  const r = lcg(seed);
   const out = new Float32Array(target.length);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -63,7 +56,7 @@ function perturbed(
 }
 
 function confidenceMap(width: number, height: number, seed: number): Float32Array {
-  const r = rng(seed);
+  const r = lcg(seed);
   const conf = new Float32Array(width * height);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {

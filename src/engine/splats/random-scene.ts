@@ -4,22 +4,14 @@
  */
 import type { Camera } from '../geometry/camera';
 import { lookAt, type Vec3 } from '../geometry/mat4';
+import { mulberry32 } from '../util/random';
 import { emptyCloud, type GaussianCloud, shCoeffs } from './cloud';
 
-/** Deterministic uniform [0, 1) generator (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform numbers in [0, 1). */
+export const rng = mulberry32;
 
 export function gaussianRng(seed: number): () => number {
-  const u = rng(seed);
+  const u = mulberry32(seed);
   return () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
 }
 
@@ -41,7 +33,7 @@ export function randomCloud(
   seed: number,
   o: RandomSceneOptions = {},
 ): GaussianCloud {
-  const u = rng(seed);
+  const u = mulberry32(seed);
   const g = gaussianRng(seed ^ 0x9e3779b9);
   const extent = o.extent ?? 1;
   const [s0, s1] = o.logScale ?? [Math.log(0.03), Math.log(0.25)];

@@ -4,21 +4,14 @@
  * ground-truth correspondence of every pixel is exact. Pixel centres at +0.5: pixel (c, r) of the
  * warped image samples the texture at H⁻¹ · (c + 0.5, r + 0.5).
  */
+
+import { mulberry32 } from '../../util/random';
 import type { RgbaImage } from './types';
+
+export { mulberry32 };
 
 /** Row-major 3×3 matrix. */
 export type Homography = Float64Array;
-
-export function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function applyH(h: Homography, x: number, y: number): [number, number] {
   const w = h[6] * x + h[7] * y + h[8];
