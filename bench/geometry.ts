@@ -19,6 +19,7 @@ import {
 } from '../src/engine/geometry/geometry-metrics';
 import { makeSyntheticScene, type PresetName, renderView } from '../src/engine/geometry/synthetic';
 import { decodeImage } from '../src/engine/io/decode-node';
+import { setupNodeRuntime } from '../src/engine/models/node-runtime';
 import { XFeat } from '../src/engine/models/xfeat';
 import { encodePng } from '../tools/synthetic/write-scene';
 import { adapterName, type Benchmark } from './types';
@@ -108,6 +109,7 @@ const bench: Benchmark = async ({ gpu, args }) => {
 async function compareXFeat(device: GPUDevice, prepared: Prepared[]): Promise<Record<string, unknown>[]> {
   const path = resolve(process.cwd(), '../shared/models/xfeat.onnx');
   if (!existsSync(path)) throw new Error(`--xfeat: ${path} not found`);
+  setupNodeRuntime();
   const xfeat = await XFeat.create(new Uint8Array(readFileSync(path)), { executionProvider: 'wasm' });
   const frontEnds = [
     { name: 'gpu-sift', frontEnd: undefined },
