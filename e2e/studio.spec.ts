@@ -183,12 +183,17 @@ test('cancel mid-optimisation keeps the splats of the last step', async ({ page 
   const stepAtCancel = await page.getByTestId('live-step').textContent();
   const clicked = Date.now();
   await page.getByTestId('cancel').click();
+  // The press is acknowledged at once, before the queued steps finish.
+  await expect(page.getByTestId('run-status')).toHaveText(/cancelling…|cancelled/, { timeout: 5_000 });
+  await expect(page.getByTestId('cancel')).toBeDisabled();
   // The trainer stops at its next step boundary (≤ 4 steps in flight), which on SwiftShader takes a while.
   await expect(page.getByTestId('run-status')).toHaveText('cancelled', { timeout: 300_000 });
   console.log(
     `cancel: step ${stepAtCancel} at the click, 'cancelled' after ${(Date.now() - clicked) / 1000} s`,
   );
   await snap(page, 'cancel-01-cancelled');
+  // No ETA for a stage that will not finish.
+  await expect(page.getByTestId('stage-optimization')).toContainText('stopped at');
   const step = Number(await page.getByTestId('live-step').textContent());
   expect(step).toBeLessThan(2000);
   expect((await probe(page)).splats).toBeGreaterThan(0);

@@ -78,7 +78,11 @@ export function startRun(): void {
   );
 }
 
-export const cancelRun = (): void => sendCommand({ type: 'cancel' });
+export function cancelRun(): void {
+  // Shown at once: on a slow GPU the steps already queued take a while to finish.
+  useStudio.setState((s) => ({ run: { ...s.run, cancelling: true } }));
+  sendCommand({ type: 'cancel' });
+}
 
 export function download(format: 'ply' | 'splat'): void {
   const id = requestId();
@@ -147,12 +151,16 @@ export function installActions(): void {
         if (event.id !== undefined && downloadIds.delete(event.id)) saveBlob(event.bytes, event.fileName);
         else if (event.id !== undefined && saveIds.delete(event.id)) void persist(event);
         return;
-      case 'finished':
-        // Keep the result (also a cancelled run's splats) for the next visit.
-        if (useStudio.getState().run.firstStepDone) requestSave();
+      case 'finished': {
+        // Keep the result (also a cancelled run's splats) for the next visit — not a failed run's, whose
+        // splats may be gone with a lost device (the saved one is better).
+        const { run } = useStudio.getState();
+        if (run.firstStepDone && run.status !== 'failed') requestSave();
         return;
+      }
       case 'splats-updated':
-        if (performance.now() - lastSave > SAVE_EVERY_MS) requestSave();
+        if (useStudio.getState().run.status === 'running' && performance.now() - lastSave > SAVE_EVERY_MS)
+          requestSave();
         return;
       case 'device-lost':
         useStudio.setState((s) => ({

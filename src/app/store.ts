@@ -55,7 +55,12 @@ export interface StudioState {
   /** Messages about the last files added (rejections, downscaling), newest batch only. */
   intake: Notice[];
   settings: RunSettings;
-  run: { status: 'idle' | 'running' | 'done' | 'cancelled' | 'failed'; firstStepDone: boolean };
+  run: {
+    status: 'idle' | 'running' | 'done' | 'cancelled' | 'failed';
+    firstStepDone: boolean;
+    /** Cancel was pressed; the trainer stops at its next step boundary (seconds on a slow GPU). */
+    cancelling?: boolean;
+  };
   viewerScene: ViewerSceneInfo | null;
   cameras: SceneCamera[];
   viewerFrames: number;
@@ -128,7 +133,9 @@ export const useStudio = create<StudioState>((set) => ({
         case 'splats-updated':
           return { run: { ...s.run, firstStepDone: true }, live: { ...s.live, splats: event.count } };
         case 'finished':
-          return { run: { ...s.run, status: event.cancelled ? 'cancelled' : 'done' } };
+          // A run that failed (device lost) stays failed when its last steps wind down afterwards.
+          if (s.run.status === 'failed') return {};
+          return { run: { ...s.run, status: event.cancelled ? 'cancelled' : 'done', cancelling: false } };
         case 'viewer-scene':
           return { viewerScene: { ...event, serial: (s.viewerScene?.serial ?? 0) + 1 } };
         case 'scene-cameras':

@@ -154,7 +154,13 @@ export class Engine {
       return;
     }
     const gpu = this.gpu;
-    gpu.onLost((error) => this.emit({ type: 'device-lost', error: error.toJSON() }));
+    gpu.onLost((error) => {
+      // The run's GPU state died with the device: stop it; the UI keeps (and reopens) the last saved result.
+      this.running?.abort();
+      this.reconstruction?.dispose();
+      this.reconstruction = null;
+      this.emit({ type: 'device-lost', error: error.toJSON() });
+    });
     gpu.onRecovered((handle) => {
       this.viewer.rebind();
       this.emit({ type: 'device-recovered', adapter: handle.report });

@@ -18,7 +18,13 @@ scope.onmessage = (message: MessageEvent<EngineCommand>) => {
   const command = message.data;
   // Cancel must not wait behind the work it cancels; the viewer and downloads work during a run (they
   // interleave with training steps on the GPU queue).
-  if (command.type === 'cancel' || command.type === 'export' || command.type.startsWith('viewer-')) {
+  // A (simulated) device loss is not queued behind the run either: a real loss strikes mid-run.
+  if (
+    command.type === 'cancel' ||
+    command.type === 'export' ||
+    command.type === 'simulate-device-loss' ||
+    command.type.startsWith('viewer-')
+  ) {
     void engine.handle(command);
     return;
   }

@@ -5,14 +5,6 @@ export function Notices() {
   if (notices.length === 0) return null;
   return (
     <ul className="notices notices-top" data-testid="notices">
-      {notices.map((n, i) => (
-        // Notices are append-only, so the index is a stable key.
-        // biome-ignore lint/suspicious/noArrayIndexKey: append-only list
-        <li key={i} className={`notice ${n.kind}`}>
-          <strong>{n.message}</strong>
-          {n.hint ? <span className="hint"> {n.hint}</span> : null}
-        </li>
-      ))}
       <li className="notices-actions">
         <button
           type="button"
@@ -22,6 +14,14 @@ export function Notices() {
           Dismiss
         </button>
       </li>
+      {notices.map((n, i) => (
+        // Notices are append-only, so the index is a stable key.
+        // biome-ignore lint/suspicious/noArrayIndexKey: append-only list
+        <li key={i} className={`notice ${n.kind}`}>
+          <strong>{n.message}</strong>
+          {n.hint ? <span className="hint"> {n.hint}</span> : null}
+        </li>
+      ))}
     </ul>
   );
 }

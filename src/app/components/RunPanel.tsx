@@ -72,11 +72,11 @@ export function RunPanel() {
         <button type="button" onClick={startRun} disabled={running || photoCount === 0} data-testid="start">
           Start
         </button>
-        <button type="button" onClick={cancelRun} disabled={!running} data-testid="cancel">
+        <button type="button" onClick={cancelRun} disabled={!running || run.cancelling} data-testid="cancel">
           Cancel
         </button>
         <span className="small" data-testid="run-status">
-          {run.status === 'idle' ? '' : run.status}
+          {run.status === 'idle' ? '' : running && run.cancelling ? 'cancelling…' : run.status}
         </span>
       </div>
       <ul className="stages">
@@ -89,9 +89,11 @@ export function RunPanel() {
                 <span className="small">
                   {st.status === 'done'
                     ? `done in ${seconds(st.seconds)}`
-                    : st.status === 'running'
-                      ? `${Math.round(st.fraction * 100)}%${st.etaSeconds !== undefined ? ` · ${seconds(st.etaSeconds)} left` : ''}`
-                      : ''}
+                    : st.status === 'running' && !running
+                      ? `stopped at ${Math.round(st.fraction * 100)}%`
+                      : st.status === 'running'
+                        ? `${Math.round(st.fraction * 100)}%${st.etaSeconds !== undefined ? ` · about ${seconds(st.etaSeconds)} left` : ''}`
+                        : ''}
                 </span>
               </div>
               <progress max={1} value={st.fraction} />

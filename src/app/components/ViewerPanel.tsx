@@ -110,7 +110,6 @@ export function ViewerPanel({ onOpenScene }: { onOpenScene: (file: File) => void
 
   return (
     <section className="viewer-panel">
-      {/* biome-ignore lint/a11y/noStaticElementInteractions: the 3D view takes pointer, key and drop input */}
       <div
         role="application"
         aria-label="3D view"

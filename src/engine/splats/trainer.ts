@@ -271,8 +271,9 @@ export class Trainer {
         );
       }
       onStep?.(step);
-      // Keep only a few steps in flight: bounded queue memory, and cancel acts promptly.
-      if (step % 4 === 0) await this.device.queue.onSubmittedWorkDone();
+      // Keep at most two steps in flight: bounded queue memory, and cancel acts within a step or two even
+      // on a slow (software) GPU, while the CPU still encodes the next step as the GPU runs this one.
+      if (step % 2 === 0) await this.device.queue.onSubmittedWorkDone();
     }
     await this.device.queue.onSubmittedWorkDone();
     await Promise.all(pending);
