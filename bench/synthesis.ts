@@ -5,11 +5,9 @@
  * over the frames; the end-to-end time (upload, readback, CPU unpack) of synthesizeViews is reported too.
  * `diffusion`: the video-diffusion stage on the contract models (bench/synthesis-diffusion.ts).
  */
-import { unprojectPixel } from '../src/engine/geometry/camera';
-import { makeSyntheticScene, renderView } from '../src/engine/geometry/synthetic';
-import type { GeometryResult, ViewGeometry } from '../src/engine/geometry/types';
 import { createBuffer, STORAGE } from '../src/engine/gpu/buffers';
 import { GpuTimer, median } from '../src/engine/gpu/timing';
+import { exactGeometry } from '../src/engine/synthesis/diffusion/test-fixtures';
 import { estimatePointSpacing } from '../src/engine/synthesis/spacing';
 import { interpolateTrajectory } from '../src/engine/synthesis/trajectory';
 import { synthesizeViews, WarpFillRenderer } from '../src/engine/synthesis/warp-fill';
@@ -19,45 +17,6 @@ import { adapterName, type Benchmark } from './types';
 function numArg(args: string[], name: string, fallback: number): number {
   const arg = args.find((a) => a.startsWith(`--${name}=`));
   return arg ? Number(arg.slice(name.length + 3)) : fallback;
-}
-
-function exactGeometry(seed: number, width: number, height: number) {
-  const s = makeSyntheticScene({ seed, views: 2, width, height });
-  const views: ViewGeometry[] = s.cameras.map((camera) => {
-    const { rgba, depth } = renderView(s.scene, camera, { samples: 1 });
-    const n = width * height;
-    const pointmap = new Float32Array(3 * n).fill(Number.NaN);
-    const confidence = new Float32Array(n);
-    const d = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      if (!Number.isFinite(depth[i])) continue;
-      pointmap.set(unprojectPixel(camera, (i % width) + 0.5, Math.floor(i / width) + 0.5, depth[i]), 3 * i);
-      confidence[i] = 1;
-      d[i] = depth[i];
-    }
-    return { camera, colors: rgba, depth: d, pointmap, confidence };
-  });
-  const positions: number[] = [];
-  const colors: number[] = [];
-  for (const v of views)
-    for (let i = 0; i < v.depth.length; i++) {
-      if (!v.confidence[i]) continue;
-      positions.push(v.pointmap[3 * i], v.pointmap[3 * i + 1], v.pointmap[3 * i + 2]);
-      colors.push(v.colors[4 * i] / 255, v.colors[4 * i + 1] / 255, v.colors[4 * i + 2] / 255);
-    }
-  const count = positions.length / 3;
-  const geometry: GeometryResult = {
-    views,
-    cloud: {
-      count,
-      positions: new Float32Array(positions),
-      colors: new Float32Array(colors),
-      confidence: new Float32Array(count).fill(1),
-    },
-    source: 'posed',
-    timings: {},
-  };
-  return { geometry, cameras: s.cameras };
 }
 
 const bench: Benchmark = async ({ gpu, args }) => {
