@@ -30,7 +30,7 @@ import type { Camera } from '../geometry/camera';
 import { createBuffer, readU32, STORAGE, USAGE } from '../gpu/buffers';
 import { GPU_CONSTANTS } from '../gpu/constants';
 import { splitDispatch } from '../gpu/dispatch';
-import { computePipeline } from '../gpu/pipelines';
+import { bindMap, computePipeline } from '../gpu/pipelines';
 import { PrefixSum } from '../sort/prefix-sum';
 import { RadixSort } from '../sort/radix-sort';
 import { shCoeffs } from './cloud';
@@ -65,18 +65,6 @@ export interface RasterStats {
   /** Pairs the view needed. */
   requested: number;
   overflow: boolean;
-}
-
-type Entry = GPUBuffer | GPUBufferBinding;
-
-function bindGroup(device: GPUDevice, pipeline: GPUComputePipeline, entries: Record<number, Entry>) {
-  return device.createBindGroup({
-    layout: pipeline.getBindGroupLayout(0),
-    entries: Object.entries(entries).map(([binding, b]) => ({
-      binding: Number(binding),
-      resource: 'buffer' in b ? b : { buffer: b },
-    })),
-  });
 }
 
 /** Bits needed to hold values 0..n. */
@@ -218,7 +206,7 @@ export class Rasterizer {
     pass.setPipeline(this.k.forward);
     pass.setBindGroup(
       0,
-      bindGroup(this.device, this.k.forward, {
+      bindMap(this.device, this.k.forward, {
         0: this.cameraBinding(view.slot),
         1: this.ranges,
         2: this.isectIds,
@@ -261,7 +249,7 @@ export class Rasterizer {
     pass.setPipeline(this.k.project);
     pass.setBindGroup(
       0,
-      bindGroup(device, this.k.project, {
+      bindMap(device, this.k.project, {
         0: cam,
         1: p.means,
         2: p.logScales,
@@ -275,12 +263,12 @@ export class Rasterizer {
     );
     pass.dispatchWorkgroups(...splitDispatch(Math.ceil(n / WG_SIZE), this.maxPerDim));
     pass.setPipeline(this.k.visibleArgs);
-    pass.setBindGroup(0, bindGroup(device, this.k.visibleArgs, { 0: cam, 1: this.state, 2: this.args }));
+    pass.setBindGroup(0, bindMap(device, this.k.visibleArgs, { 0: cam, 1: this.state, 2: this.args }));
     pass.dispatchWorkgroups(1);
     pass.setPipeline(this.k.colors);
     pass.setBindGroup(
       0,
-      bindGroup(device, this.k.colors, {
+      bindMap(device, this.k.colors, {
         0: cam,
         1: p.means,
         2: p.sh,
@@ -304,7 +292,7 @@ export class Rasterizer {
     pass.setPipeline(this.k.count);
     pass.setBindGroup(
       0,
-      bindGroup(device, this.k.count, {
+      bindMap(device, this.k.count, {
         0: cam,
         1: this.depthIds,
         2: this.records,
@@ -321,13 +309,13 @@ export class Rasterizer {
     pass.setPipeline(this.k.isectArgs);
     pass.setBindGroup(
       0,
-      bindGroup(device, this.k.isectArgs, { 0: cam, 1: this.state, 2: this.args, 3: this.tileCounts }),
+      bindMap(device, this.k.isectArgs, { 0: cam, 1: this.state, 2: this.args, 3: this.tileCounts }),
     );
     pass.dispatchWorkgroups(1);
     pass.setPipeline(this.k.emit);
     pass.setBindGroup(
       0,
-      bindGroup(device, this.k.emit, {
+      bindMap(device, this.k.emit, {
         0: cam,
         1: this.depthIds,
         2: this.records,
@@ -352,7 +340,7 @@ export class Rasterizer {
     pass.setPipeline(this.k.ranges);
     pass.setBindGroup(
       0,
-      bindGroup(device, this.k.ranges, { 0: cam, 4: this.state, 5: this.isectKeys, 7: this.ranges }),
+      bindMap(device, this.k.ranges, { 0: cam, 4: this.state, 5: this.isectKeys, 7: this.ranges }),
     );
     pass.dispatchWorkgroupsIndirect(this.args, 12);
     pass.end();
@@ -383,7 +371,7 @@ export class Rasterizer {
     pass.setPipeline(this.k.backward);
     pass.setBindGroup(
       0,
-      bindGroup(device, this.k.backward, {
+      bindMap(device, this.k.backward, {
         0: cam,
         1: this.ranges,
         2: this.isectIds,
@@ -399,7 +387,7 @@ export class Rasterizer {
     pass.setPipeline(this.k.projectBwd);
     pass.setBindGroup(
       0,
-      bindGroup(device, this.k.projectBwd, {
+      bindMap(device, this.k.projectBwd, {
         0: cam,
         1: p.means,
         2: p.logScales,
@@ -414,7 +402,7 @@ export class Rasterizer {
     pass.setPipeline(this.k.colorBwd);
     pass.setBindGroup(
       0,
-      bindGroup(device, this.k.colorBwd, {
+      bindMap(device, this.k.colorBwd, {
         0: cam,
         1: p.means,
         2: p.sh,
