@@ -13,6 +13,8 @@
  * Ray convention (the engine's): pixel (col, row) has its centre at (col + 0.5, row + 0.5) and the
  * principal point is the image centre, so ray = ((col + 0.5 − W/2)/f, (row + 0.5 − H/2)/f, 1).
  */
+
+import { expSO3 } from '../../src/engine/geometry/pointmap/rotation';
 import { encodeModel, GraphBuilder, int, ints } from './onnx';
 
 export interface PointmapScene {
@@ -33,21 +35,7 @@ export interface PointmapScene {
 /** Row-major rotation from axis-angle (radians). */
 export function axisAngle(axis: [number, number, number], angle: number): number[] {
   const n = Math.hypot(...axis);
-  const [x, y, z] = axis.map((v) => v / n);
-  const c = Math.cos(angle);
-  const s = Math.sin(angle);
-  const t = 1 - c;
-  return [
-    t * x * x + c,
-    t * x * y - s * z,
-    t * x * z + s * y,
-    t * x * y + s * z,
-    t * y * y + c,
-    t * y * z - s * x,
-    t * x * z - s * y,
-    t * y * z + s * x,
-    t * z * z + c,
-  ];
+  return expSO3(axis.map((v) => (v / n) * angle));
 }
 
 export function defaultPointmapScene(width = 32, height = 24): PointmapScene {
