@@ -1,11 +1,13 @@
 /**
  * Photo intake on the UI side: type sniffing with specific messages, upright thumbnails
- * (createImageBitmap with imageOrientation 'from-image'), EXIF focal length, and a size cap above which a
+ * (createImageBitmap with imageOrientation 'from-image'; HEIC through libheif wasm, loaded on first use,
+ * which applies irot/imir), EXIF focal length, and a size cap above which a
  * photo is downscaled here (re-encoded as JPEG with its focal EXIF kept) so the worker never holds a
  * 100-megapixel bitmap. No GPU code.
  */
 import { type ExifData, readJpegExif, writeExifJpeg } from '../engine/io/exif';
-import { type ImageType, notAnImage, sniffImageType } from '../engine/io/image';
+import { decodeHeic } from '../engine/io/heic';
+import { ImageError, type ImageType, notAnImage, sniffImageType } from '../engine/io/image';
 
 /** Photos above this many megapixels are downscaled to it before they go to the engine. */
 export const PHOTO_MEGAPIXEL_CAP = 24;
@@ -99,31 +101,43 @@ export async function intakeFiles(files: File[], existing: number): Promise<Inta
         kind: 'error',
         message:
           bytes.length === 0 ? `${file.name} is empty (0 bytes).` : notAnImage(bytes, file.name).message,
-        hint: 'Add JPEG, PNG or WebP photos of one scene.',
-      });
-      continue;
-    }
-    if (type === 'heic') {
-      out.messages.push({
-        kind: 'error',
-        message: `${file.name}: HEIC is not supported in this browser; convert it to JPEG.`,
-        hint: 'On an iPhone: Settings → Camera → Formats → "Most Compatible" takes JPEG photos.',
+        hint: 'Add JPEG, PNG, WebP or HEIC photos of one scene.',
       });
       continue;
     }
     let bitmap: ImageBitmap;
+    let exif: ExifData = {};
     try {
-      bitmap = await bitmapOf(new Blob([bytes], { type: `image/${type}` }));
-    } catch {
-      out.messages.push({
-        kind: 'error',
-        message: `${file.name} is a damaged ${type.toUpperCase()} file: the browser could not decode its pixels.`,
-        hint: 'Export the photo again from its original.',
-      });
+      if (type === 'heic') {
+        // No browser but Safari decodes HEIC: libheif's wasm build, fetched on the first HEIC photo.
+        const photo = await decodeHeic(bytes, file.name);
+        const { width, height, data } = photo.image;
+        bitmap = await createImageBitmap(new ImageData(new Uint8ClampedArray(data), width, height));
+        exif = photo.exif;
+      } else {
+        bitmap = await bitmapOf(new Blob([bytes], { type: `image/${type}` }));
+        if (type === 'jpeg') exif = readJpegExif(bytes);
+      }
+    } catch (e) {
+      out.messages.push(
+        e instanceof ImageError
+          ? {
+              kind: 'error',
+              message: `${e.message}.`,
+              hint:
+                e.kind === 'unsupported'
+                  ? 'Convert it to JPEG (on an iPhone: Settings → Camera → Formats → "Most Compatible").'
+                  : 'Export the photo again from its original.',
+            }
+          : {
+              kind: 'error',
+              message: `${file.name} is a damaged ${type.toUpperCase()} file: the browser could not decode its pixels.`,
+              hint: 'Export the photo again from its original.',
+            },
+      );
       continue;
     }
     try {
-      const exif = type === 'jpeg' ? readJpegExif(bytes) : {};
       const megapixels = (bitmap.width * bitmap.height) / 1e6;
       let data: ArrayBuffer = bytes.slice().buffer as ArrayBuffer;
       let { width, height } = bitmap;

@@ -3,7 +3,8 @@ import { addFiles, movePhoto, removePhoto } from '../actions';
 import { describeFocal, describeSize } from '../photos';
 import { useStudio } from '../store';
 
-const ACCEPT = 'image/jpeg,image/png,image/webp,image/heic,.heic,.jpg,.jpeg,.png,.webp,.ply,.splat';
+const ACCEPT =
+  'image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif,.jpg,.jpeg,.png,.webp,.ply,.splat';
 
 export function PhotoPanel() {
   const photos = useStudio((s) => s.photos);
@@ -44,7 +45,7 @@ export function PhotoPanel() {
         onDragLeave={() => setOver(false)}
         onDrop={onDrop}
       >
-        <p>Drop two or more photos of one scene here (JPEG, PNG, WebP).</p>
+        <p>Drop two or more photos of one scene here (JPEG, PNG, WebP, HEIC).</p>
         <button type="button" onClick={() => picker.current?.click()} disabled={running}>
           Choose photos…
         </button>

@@ -1,9 +1,12 @@
 /**
  * Image decoding in the browser Worker: createImageBitmap + OffscreenCanvas (no DOM). The browser applies
  * the EXIF orientation itself (`imageOrientation: 'from-image'`), so the pixels come back upright, matching
- * decode-node.ts. HEIC/WebP/GIF/BMP decode wherever the browser supports them.
+ * decode-node.ts. WebP/GIF/BMP decode wherever the browser supports them. HEIC always goes through libheif's
+ * wasm build (heic.ts, a lazily loaded chunk): Chromium and Firefox have no HEIC decoder, and one path
+ * everywhere gives the same pixels and the same irot/imir handling.
  */
 import { readJpegExif } from './exif';
+import { decodeHeic } from './heic';
 import { type DecodedPhoto, ImageError, type ImageType, notAnImage, sniffImageType } from './image';
 
 const MIME: Record<ImageType, string> = {
@@ -33,17 +36,12 @@ async function bitmapOf(blob: Blob): Promise<ImageBitmap> {
 export async function decodeImage(bytes: Uint8Array, name = 'image'): Promise<DecodedPhoto> {
   const type = sniffImageType(bytes);
   if (type === null) throw notAnImage(bytes, name);
+  if (type === 'heic') return decodeHeic(bytes, name);
   const copy = new Uint8Array(bytes); // Blob needs an ArrayBuffer-backed view, not a SharedArrayBuffer
   let bitmap: ImageBitmap;
   try {
     bitmap = await bitmapOf(new Blob([copy], { type: MIME[type] }));
   } catch (e) {
-    if (type === 'heic') {
-      throw new ImageError(
-        'unsupported',
-        `${name} is a HEIC image, which this browser cannot decode; export it as JPEG`,
-      );
-    }
     throw new ImageError('corrupt', `${name} is corrupt: ${message(e)}`);
   }
   try {

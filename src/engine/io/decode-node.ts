@@ -1,22 +1,24 @@
 /**
- * Image decoding for Node (tests, CLI, benchmarks) with the pure-JS jpeg-js and pngjs. The browser Worker
- * uses decode-browser.ts instead; both return the same DecodedPhoto with the EXIF orientation applied.
+ * Image decoding for Node (tests, CLI, benchmarks) with the pure-JS jpeg-js and pngjs, and HEIC with
+ * libheif's wasm build (heic.ts). The browser Worker uses decode-browser.ts instead; both return the same
+ * DecodedPhoto with the orientation applied.
  */
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { readJpegExif } from './exif';
+import { decodeHeic } from './heic';
 import {
   applyOrientation,
   type DecodedImage,
   type DecodedPhoto,
   ImageError,
   type ImageType,
+  MAX_DECODE_MEGAPIXELS,
   notAnImage,
   sniffImageType,
 } from './image';
 
-/** Largest image the decoders accept; a bigger photo is refused rather than exhausting memory. */
-export const MAX_DECODE_MEGAPIXELS = 200;
+export { MAX_DECODE_MEGAPIXELS } from './image';
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -84,7 +86,10 @@ const UNSUPPORTED_NAME: Record<ImageType, string> = {
   bmp: 'BMP',
 };
 
-/** Synchronous Node decode: JPEG (with EXIF orientation applied) and PNG. Throws ImageError. */
+/**
+ * Synchronous Node decode: JPEG (with EXIF orientation applied) and PNG. HEIC needs the async decodeImage
+ * (the wasm decoder loads asynchronously). Throws ImageError.
+ */
 export function decodeImageSync(bytes: Uint8Array, name = 'image'): DecodedPhoto {
   const type = sniffImageType(bytes);
   if (type === null) throw notAnImage(bytes, name);
@@ -93,13 +98,17 @@ export function decodeImageSync(bytes: Uint8Array, name = 'image'): DecodedPhoto
     return { image: applyOrientation(decodeJpeg(bytes, name), exif.orientation), type, exif };
   }
   if (type === 'png') return { image: decodePng(bytes, name), type, exif: {} };
+  if (type === 'heic') {
+    throw new ImageError('unsupported', `${name} is a HEIC image: decode it with the async decodeImage`);
+  }
   throw new ImageError(
     'unsupported',
-    `${name} is a ${UNSUPPORTED_NAME[type]} image, which the Node decoder cannot read (JPEG and PNG only); convert it to JPEG or PNG`,
+    `${name} is a ${UNSUPPORTED_NAME[type]} image, which the Node decoder cannot read (JPEG, PNG and HEIC only); convert it to JPEG or PNG`,
   );
 }
 
-/** Node decoder with the same signature as the browser one. */
+/** Node decoder with the same signature as the browser one; HEIC through libheif wasm (heic.ts). */
 export async function decodeImage(bytes: Uint8Array, name = 'image'): Promise<DecodedPhoto> {
+  if (sniffImageType(bytes) === 'heic') return decodeHeic(bytes, name);
   return decodeImageSync(bytes, name);
 }

@@ -1,7 +1,8 @@
 /**
  * The engine's decoded image (RGBA8, row-major, top row first) and the pure operations on it that both
  * decoders share: EXIF orientation, resize to a working size, and file-type sniffing for clear errors.
- * Decoding itself lives in decode-node.ts (jpeg-js/pngjs) and decode-browser.ts (createImageBitmap).
+ * Decoding itself lives in decode-node.ts (jpeg-js/pngjs), decode-browser.ts (createImageBitmap) and, for
+ * HEIC in both, heic.ts (libheif wasm, loaded on first use).
  */
 import type { ExifData } from './exif';
 
@@ -11,6 +12,9 @@ export interface DecodedImage {
   /** RGBA, 4 bytes a pixel, width × height × 4. */
   data: Uint8ClampedArray;
 }
+
+/** Largest image the decoders accept; a bigger photo is refused rather than exhausting memory. */
+export const MAX_DECODE_MEGAPIXELS = 200;
 
 export type ImageType = 'jpeg' | 'png' | 'webp' | 'heic' | 'gif' | 'bmp';
 
