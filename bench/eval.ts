@@ -1,17 +1,19 @@
 /**
  * `npm run eval -- --scene path/to/transforms.json --train 0,8,16 [--test rest|i,j,…]
- *    [--poses estimated|given] [--preset fast|balanced|quality] [--steps N] [--no-synthesis] [--init random]`
+ *    [--poses estimated|given] [--preset fast|balanced|quality] [--steps N] [--no-synthesis] [--init random]
+ *    [--refine-poses]`
  *
  * Protocol: reconstruct from the training views only (estimated poses: pose-free; given: the file's
  * cameras, posed mode), align the reconstruction's training cameras to the file's by a similarity
  * transform, render every test view at the working resolution and score it against its photo (PSNR on
  * [0,1] RGB, SSIM with an 11×11 Gaussian window). Prints a line per test view, the means, and one JSON
  * object as the last stdout line. `--init random` is the plain-3DGS baseline (random splats in the
- * reconstructed bounding box instead of the point cloud).
+ * reconstructed bounding box instead of the point cloud). `--refine-poses` optimises the input cameras with
+ * the splats; the alignment then uses the refined cameras.
  */
 import { readFileSync } from 'node:fs';
 import { alignSimilarity, cameraIntoSource } from '../src/engine/geometry/align-cameras';
-import { scaleIntrinsics } from '../src/engine/geometry/camera';
+import { type Camera, scaleIntrinsics } from '../src/engine/geometry/camera';
 import { GpuContext } from '../src/engine/gpu/context';
 import { nodeGpu } from '../src/engine/gpu/node-gpu';
 import { decodeImage } from '../src/engine/io/decode-node';
@@ -20,10 +22,11 @@ import { readTransforms, relativeTo } from '../src/engine/io/transforms';
 import { Reconstruction } from '../src/engine/pipeline/reconstruction';
 import type { Preset, RunOptions } from '../src/engine/protocol';
 import { scoreViews } from '../src/engine/splats/evaluate';
+import { poseDistance } from '../src/engine/splats/pose-refine';
 import { ProgressBar } from '../tools/cli-progress';
 
 const USAGE =
-  'usage: npm run eval -- --scene transforms.json --train 0,8,16 [--test rest|i,j,…] [--poses estimated|given] [--preset fast|balanced|quality] [--steps N] [--no-synthesis] [--init random]';
+  'usage: npm run eval -- --scene transforms.json --train 0,8,16 [--test rest|i,j,…] [--poses estimated|given] [--preset fast|balanced|quality] [--steps N] [--no-synthesis] [--init random] [--refine-poses]';
 
 function fail(reason: string): never {
   console.error(`eval: ${reason}`);
@@ -52,6 +55,7 @@ async function main(): Promise<void> {
     preset,
     steps: steps ? Number(steps) : undefined,
     synthesis: !argv.includes('--no-synthesis'),
+    refinePoses: argv.includes('--refine-poses') || undefined,
   };
   const init = opt('--init') === 'random' ? 'random' : 'points';
 
@@ -97,10 +101,9 @@ async function main(): Promise<void> {
   await reconstruction.run(options);
   if (failure) fail(failure);
 
-  const geometry = reconstruction.outputs.geometry!;
   const trainer = reconstruction.outputs.trainer!;
   const sim = alignSimilarity(
-    geometry.views.map((v) => v.camera),
+    await reconstructedInputCameras(reconstruction),
     train.map((i) => scene.frames[i].camera),
   );
   const workingSize = reconstruction.settings!.workingSize;
@@ -138,6 +141,7 @@ async function main(): Promise<void> {
     poses,
     preset,
     init,
+    refine_poses: !!options.refinePoses,
     synthesis: reconstruction.outputs.synthesis?.enabled ?? false,
     synthesized_frames: reconstruction.outputs.synthesis?.synthesized ?? 0,
     psnr: mean('psnr'),
@@ -150,6 +154,29 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(result));
   reconstruction.dispose();
   gpu.dispose();
+}
+
+/**
+ * The input cameras the splats were fitted to: the geometry stage's, or with pose refinement the trainer's
+ * refined ones (each geometry camera matched to the training input view that started from it).
+ */
+async function reconstructedInputCameras(reconstruction: Reconstruction): Promise<Camera[]> {
+  const given = reconstruction.outputs.geometry!.views.map((v) => v.camera);
+  const trainer = reconstruction.outputs.trainer!;
+  if (!trainer.options.refinePoses) return given;
+  const frames = reconstruction.outputs.synthesis!.frames;
+  const refined = await trainer.cameras();
+  return given.map((camera) => {
+    let best = -1;
+    let bestD = Infinity;
+    frames.forEach((f, i) => {
+      if (f.source !== 'input') return;
+      const d = poseDistance(f.camera, camera);
+      const score = d.rotationDeg + d.translation;
+      if (score < bestD) [best, bestD] = [i, score];
+    });
+    return best >= 0 ? refined[best] : camera;
+  });
 }
 
 main().then(

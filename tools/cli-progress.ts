@@ -9,7 +9,10 @@ export class ProgressBar {
     if (event.type === 'stage-started') this.print(`${event.stage}: starting`, true);
     else if (event.type === 'stage-progress') this.print(this.describe(event), false);
     else if (event.type === 'stage-finished')
-      this.print(`${event.stage}: done in ${event.seconds.toFixed(1)} s`, true);
+      this.print(
+        `${event.stage}: done in ${event.seconds.toFixed(1)} s, ran ${event.method}${event.models?.length ? ` (${event.models.join(', ')})` : ''}`,
+        true,
+      );
     else if (event.type === 'warning') this.print(`warning: ${event.message}`, true);
   }
 
@@ -19,6 +22,7 @@ export class ProgressBar {
     const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
     const parts = [`${e.stage.padEnd(12)} ${bar} ${(e.fraction * 100).toFixed(0).padStart(3)}%`];
     if (e.etaSeconds !== undefined) parts.push(`eta ${e.etaSeconds.toFixed(0)} s`);
+    if (e.activity !== undefined) parts.push(e.activity);
     if (e.step !== undefined) parts.push(`step ${e.step}`);
     if (e.loss !== undefined) parts.push(`loss ${e.loss.toFixed(4)}`);
     if (e.psnr !== undefined) parts.push(`PSNR ${e.psnr.toFixed(2)} dB`);

@@ -1,5 +1,6 @@
 import { openSceneFile } from './actions';
 import { ErrorPage } from './components/ErrorPage';
+import { FramesStrip } from './components/FramesStrip';
 import { GpuStatus } from './components/GpuStatus';
 import { Notices } from './components/Notices';
 import { OutputPanel } from './components/OutputPanel';
@@ -28,6 +29,7 @@ export function App() {
         <section className="main-column">
           <Notices />
           <ViewerPanel onOpenScene={(file) => void openSceneFile(file)} />
+          <FramesStrip />
         </section>
       </main>
     </div>

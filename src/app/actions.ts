@@ -5,6 +5,7 @@ import { nextEvent, onEngineEvent, requestId, sendCommand } from './engine-sessi
 import { loadResult, type SavedResult, saveResult } from './persist';
 import { intakeFiles } from './photos';
 import { useStudio } from './store';
+import { viewerPose } from './viewer/link';
 
 /** Metadata of the result saved in IndexedDB (the bytes stay there until opened). */
 export const useSaved = create<{ saved: Omit<SavedResult, 'ply'> | null }>(() => ({ saved: null }));
@@ -72,6 +73,10 @@ export function startRun(): void {
         steps: settings.steps,
         workingSize: settings.workingSize,
         synthesis: settings.synthesis,
+        geometry: settings.geometry,
+        geometryModel: settings.geometry === 'pointmap' ? settings.geometryModel : undefined,
+        synthesisMethod: settings.synthesisMethod,
+        samplerSteps: settings.synthesisMethod === 'diffusion' ? settings.samplerSteps : undefined,
       },
     },
     inputs.map((i) => i.bytes),
@@ -199,6 +204,8 @@ export const studioApi = {
     return answer;
   },
   simulateDeviceLoss: () => sendCommand({ type: 'simulate-device-loss' }),
+  /** The 3D view's camera position, orbit target and their distance (touch and mouse control tests). */
+  viewPose: viewerPose,
   /** Raw protocol access for benchmarks (bench/viewer.ts drives the viewer's camera and size). */
   send: sendCommand,
   on: onEngineEvent,

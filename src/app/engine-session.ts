@@ -1,5 +1,6 @@
 import type { EngineCommand, EngineEvent } from '../engine/protocol';
 import { EngineClient } from './engine-client';
+import { modelsManifestUrl } from './models';
 import { useStudio } from './store';
 
 /** Elements the start-up self-test scans on the GPU (a real kernel, verified against the CPU). */
@@ -53,7 +54,7 @@ export function startEngine(): void {
     },
     (message) => fail({ code: 'internal', message: `The engine worker crashed: ${message}` }),
   );
-  client.send({ type: 'init' });
+  client.send({ type: 'init', modelsUrl: modelsManifestUrl() });
   setTimeout(() => {
     if (useStudio.getState().gpu.status === 'pending') {
       fail({

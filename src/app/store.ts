@@ -3,10 +3,15 @@ import type { AdapterReport } from '../engine/gpu/device';
 import type {
   EngineErrorInfo,
   EngineEvent,
+  FrameThumb,
+  GeometryMethod,
   Preset,
+  SamplerProgress,
   SceneCamera,
   SelftestResult,
+  StageMethodInfo,
   StageName,
+  SynthesisMethod,
 } from '../engine/protocol';
 import type { PhotoItem } from './photos';
 
@@ -15,6 +20,12 @@ export interface StageState {
   fraction: number;
   etaSeconds?: number;
   seconds?: number;
+  /** What the stage is doing now (model download, sampling step …). */
+  activity?: string;
+  /** The diffusion sampler's last position (kept after the stage ends). */
+  sampler?: SamplerProgress;
+  /** What the stage actually ran, from its 'stage-finished'. */
+  ran?: StageMethodInfo;
 }
 
 export interface Notice {
@@ -39,6 +50,11 @@ export interface RunSettings {
   steps?: number;
   workingSize?: number;
   synthesis: boolean;
+  /** Neural choices (advanced panel); the classical defaults when absent. */
+  geometry?: GeometryMethod;
+  geometryModel?: string;
+  synthesisMethod?: SynthesisMethod;
+  samplerSteps?: number;
 }
 
 export interface StudioState {
@@ -63,6 +79,10 @@ export interface StudioState {
   };
   viewerScene: ViewerSceneInfo | null;
   cameras: SceneCamera[];
+  /** Thumbnails of the last run's synthesized frames (the strip under the viewer); cleared by a new run. */
+  synthFrames: FrameThumb[];
+  /** Frames on the camera path those came from (inputs included). */
+  synthPathLength: number;
   viewerFrames: number;
   lastFrameMs?: number;
   apply: (event: EngineEvent) => void;
@@ -88,6 +108,8 @@ export const useStudio = create<StudioState>((set) => ({
   run: { status: 'idle', firstStepDone: false },
   viewerScene: null,
   cameras: [],
+  synthFrames: [],
+  synthPathLength: 0,
   viewerFrames: 0,
   fail: (error) => set({ gpu: { status: 'failed', error } }),
   apply: (event) =>
@@ -117,13 +139,21 @@ export const useStudio = create<StudioState>((set) => ({
                 stages: { ...idleStages(), geometry: { status: 'running', fraction: 0 } },
                 live: {},
                 run: { status: 'running', firstStepDone: false },
+                synthFrames: [],
+                synthPathLength: 0,
               }
             : { stages: { ...s.stages, [event.stage]: { status: 'running', fraction: 0 } } };
         case 'stage-progress':
           return {
             stages: {
               ...s.stages,
-              [event.stage]: { status: 'running', fraction: event.fraction, etaSeconds: event.etaSeconds },
+              [event.stage]: {
+                status: 'running',
+                fraction: event.fraction,
+                etaSeconds: event.etaSeconds,
+                activity: event.activity,
+                sampler: event.sampler ?? s.stages[event.stage].sampler,
+              },
             },
             live:
               event.step !== undefined
@@ -140,11 +170,22 @@ export const useStudio = create<StudioState>((set) => ({
           return { viewerScene: { ...event, serial: (s.viewerScene?.serial ?? 0) + 1 } };
         case 'scene-cameras':
           return { cameras: event.cameras };
+        case 'synthesized-frames':
+          return { synthFrames: event.frames, synthPathLength: event.trajectoryLength };
         case 'viewer-frame':
           return { viewerFrames: event.frames, lastFrameMs: event.ms };
         case 'stage-finished':
           return {
-            stages: { ...s.stages, [event.stage]: { status: 'done', fraction: 1, seconds: event.seconds } },
+            stages: {
+              ...s.stages,
+              [event.stage]: {
+                status: 'done',
+                fraction: 1,
+                seconds: event.seconds,
+                sampler: s.stages[event.stage].sampler,
+                ran: { method: event.method, models: event.models, ep: event.ep },
+              },
+            },
           };
         case 'device-lost':
           return {

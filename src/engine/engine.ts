@@ -9,7 +9,9 @@ import { GpuError } from './gpu/errors';
 import type { ImageDecoder } from './io/image';
 import { writePly } from './io/ply';
 import { writeSplat } from './io/splat';
+import { defaultModelCache } from './models/cache';
 import { PipelineError } from './pipeline/errors';
+import type { ModelAccess } from './pipeline/neural';
 import { isAbort } from './pipeline/progress';
 import { Reconstruction } from './pipeline/reconstruction';
 import type { EngineCommand, EngineErrorInfo, EventSink } from './protocol';
@@ -25,6 +27,12 @@ export function errorInfo(err: unknown): EngineErrorInfo {
   return { code: 'internal', message: e?.message ?? String(err) };
 }
 
+export interface EngineOptions {
+  /** Where the neural models are (Node: a file: manifest URL and a file-reading fetch). Without it the
+   * browser's 'init' command supplies the manifest URL. */
+  models?: ModelAccess;
+}
+
 export class Engine {
   private gpu: GpuContext | null = null;
   private readonly emit: EventSink;
@@ -32,11 +40,13 @@ export class Engine {
   private readonly decode: ImageDecoder;
   private reconstruction: Reconstruction | null = null;
   private running: AbortController | null = null;
+  private models: ModelAccess | undefined;
 
   /** The live preview (src/engine/viewer/): follows this engine's events. */
   private readonly viewer: ViewerHost;
 
-  constructor(emit: EventSink, decode: ImageDecoder, gpuApi?: GPU) {
+  constructor(emit: EventSink, decode: ImageDecoder, gpuApi?: GPU, options: EngineOptions = {}) {
+    this.models = options.models;
     this.viewer = new ViewerHost(
       emit,
       () => this.gpu?.device ?? null,
@@ -63,6 +73,8 @@ export class Engine {
     try {
       switch (command.type) {
         case 'init':
+          if (command.modelsUrl && !this.models)
+            this.models = { manifestUrl: command.modelsUrl, cache: defaultModelCache() };
           await this.init();
           return;
         case 'selftest':
@@ -81,6 +93,7 @@ export class Engine {
             command.photos,
             this.decode,
             this.emit,
+            { models: this.models },
           );
           await this.runReconstruction((signal) => this.reconstruction!.run(command.options, signal));
           return;

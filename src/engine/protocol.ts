@@ -15,11 +15,56 @@ export interface PhotoInput {
   bytes: ArrayBuffer;
 }
 
+/** How the geometry stage gets cameras and depth: features + stereo, or a DUSt3R-style pointmap model. */
+export type GeometryMethod = 'classical' | 'pointmap';
+/** How the synthesis stage makes in-between views: warp-and-fill, or the video-diffusion models. */
+export type SynthesisMethod = 'warp-fill' | 'diffusion';
+
 export interface RunOptions {
   preset: Preset;
   steps?: number;
   workingSize?: number;
+  /** Synthesis on/off (default on). */
   synthesis?: boolean;
+  /** Default 'classical'. A neural choice that cannot run falls back to the classical default with a warning. */
+  geometry?: GeometryMethod;
+  /** Manifest id of the pointmap model (default: the manifest's first 'pointmap' entry). */
+  geometryModel?: string;
+  /** Default 'warp-fill'. */
+  synthesisMethod?: SynthesisMethod;
+  /** DDIM steps per window for diffusion synthesis (default: the manifest's sampler steps). */
+  samplerSteps?: number;
+  /** Refine the input cameras' poses jointly with the splats during optimisation (default: the preset's, off). */
+  refinePoses?: boolean;
+}
+
+/**
+ * What a stage actually ran (never the method asked for when it fell back): 'posed' = given cameras +
+ * stereo, 'interpolation' = the trajectory, 'off' = synthesis switched off or skipped, '3dgs' = the trainer.
+ */
+export type StageMethod =
+  | 'classical'
+  | 'posed'
+  | 'pointmap'
+  | 'interpolation'
+  | 'warp-fill'
+  | 'diffusion'
+  | 'off'
+  | '3dgs';
+
+/** The method of a finished stage, and the neural models it ran (ids) on which ONNX execution provider. */
+export interface StageMethodInfo {
+  method: StageMethod;
+  models?: string[];
+  ep?: 'webgpu' | 'wasm';
+}
+
+/** Diffusion sampler position while the synthesis stage samples (steps count over all windows). */
+export interface SamplerProgress {
+  step: number;
+  steps: number;
+  window: number;
+  windows: number;
 }
 
 /** A camera as plain data: OpenCV axes (x right, y down, z forward), worldFromCamera 4×4 column-major. */
@@ -32,6 +77,24 @@ export interface ViewCamera {
 export interface SceneCamera extends ViewCamera {
   name: string;
   kind: 'input' | 'trajectory';
+}
+
+/**
+ * A small preview of one synthesized frame for the studio's strip: its pixels and per-pixel confidence
+ * box-filtered down to at most FRAME_THUMB_MAX_WIDTH wide (src/engine/pipeline/frame-thumbs.ts).
+ */
+export interface FrameThumb {
+  /** Position of the frame on the trajectory (0-based, inputs included); -1 when it is not on it. */
+  trajectoryIndex: number;
+  camera: ViewCamera;
+  width: number;
+  height: number;
+  /** RGBA8, width·height·4. */
+  rgba: Uint8ClampedArray;
+  /** Confidence as 0–255 (255 = fully confident), width·height. */
+  confidence: Uint8Array;
+  /** Mean confidence of the full-size frame in [0, 1]. */
+  meanConfidence: number;
 }
 
 export type ViewerCommand =
@@ -47,7 +110,8 @@ export type ViewerCommand =
 
 export type EngineCommand =
   | ViewerCommand
-  | { type: 'init' }
+  /** `modelsUrl`: absolute URL of the neural models' manifest.json (the page resolves models/manifest.json). */
+  | { type: 'init'; modelsUrl?: string }
   | { type: 'selftest'; elements: number }
   | { type: 'start'; photos: PhotoInput[]; options: RunOptions }
   /** Re-run from a stage (default: optimisation) keeping the earlier stages' outputs, e.g. more steps. */
@@ -92,8 +156,11 @@ export type EngineEvent =
       loss?: number;
       psnr?: number;
       splats?: number;
+      /** What the stage is doing now, in words ('downloading video-unet 3.1 of 12 MB', 'sampling …'). */
+      activity?: string;
+      sampler?: SamplerProgress;
     }
-  | { type: 'stage-finished'; stage: StageName; seconds: number }
+  | ({ type: 'stage-finished'; stage: StageName; seconds: number } & StageMethodInfo)
   | { type: 'splats-updated'; count: number; step: number }
   | {
       type: 'exported';
@@ -114,6 +181,8 @@ export type EngineEvent =
     }
   /** Cameras of the current reconstruction (inputs after geometry, trajectory after synthesis). */
   | { type: 'scene-cameras'; cameras: SceneCamera[] }
+  /** After synthesis: thumbnails of the synthesized frames (none when synthesis is off or skipped). */
+  | { type: 'synthesized-frames'; frames: FrameThumb[]; trajectoryLength: number }
   /** A frame was drawn (frames counts them; ms is its GPU-complete time). */
   | { type: 'viewer-frame'; frames: number; ms: number }
   | {

@@ -1,14 +1,16 @@
 /**
  * Writes the tiny contract models and a models manifest (bytes + SHA-256) into a folder, e.g. to try
- * the neural path in the studio or in e2e tests without any downloaded weights:
+ * the neural path in the studio (copy the folder's files into public/models/) or the CLI
+ * (`--models <out-dir>/manifest.json`) without any downloaded weights:
  *   node --import tsx tools/onnx/make-contract-models.ts <out-dir> [width] [height]
- * The pointmap model is generated geometry (a known slanted plane from two known cameras), not a
- * trained network: it exercises the whole path, it does not reconstruct real photos.
+ * The pointmap model is generated geometry (a known slanted plane from two known cameras), the
+ * diffusion models are exact maths (contract-set.ts): they exercise the whole path, they do not
+ * reconstruct real photos. Diffusion models are written when width and height are multiples of 8.
  */
-import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultPointmapScene, pointmapModel, wrongPointmapModel } from './pointmap-model';
+import { contractSet, writeContractSet } from './contract-set';
+import { defaultPointmapScene } from './pointmap-model';
 
 const out = process.argv[2];
 if (!out) {
@@ -17,29 +19,8 @@ if (!out) {
 }
 const width = Number(process.argv[3] ?? 64);
 const height = Number(process.argv[4] ?? 48);
-mkdirSync(out, { recursive: true });
-
-const scene = defaultPointmapScene(width, height);
-const files: Record<string, Uint8Array> = {
-  'pointmap-contract.onnx': pointmapModel(scene).bytes,
-  'pointmap-wrong.onnx': wrongPointmapModel(width, height),
-};
-const entry = (id: string, file: string, bytes: Uint8Array) => ({
-  id,
-  role: 'pointmap',
-  contract: 1,
-  name:
-    id === 'pointmap-contract'
-      ? 'Contract model: known plane, two known cameras'
-      : 'Deliberately wrong signature',
-  dims: { H: height, W: width },
-  files: [{ path: file, bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') }],
-});
-for (const [name, bytes] of Object.entries(files)) writeFileSync(join(out, name), bytes);
-const manifest = {
-  version: 1,
-  models: Object.entries(files).map(([file, bytes]) => entry(file.replace('.onnx', ''), file, bytes)),
-};
-writeFileSync(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-writeFileSync(join(out, 'scene.json'), `${JSON.stringify(scene, null, 2)}\n`);
-console.log(`wrote ${Object.keys(files).join(', ')}, manifest.json and scene.json to ${out}`);
+const diffusion = width % 8 === 0 && height % 8 === 0;
+writeContractSet(out, { width, height, diffusion });
+writeFileSync(join(out, 'scene.json'), `${JSON.stringify(defaultPointmapScene(width, height), null, 2)}\n`);
+const names = Object.keys(contractSet({ width, height, diffusion }).files);
+console.log(`wrote ${names.join(', ')}, manifest.json and scene.json to ${out}`);

@@ -1,7 +1,7 @@
-import { useEffect, useState } from 'react';
-import type { Preset, StageName } from '../../engine/protocol';
+import type { Preset, StageMethod, StageName } from '../../engine/protocol';
 import { cancelRun, startRun } from '../actions';
-import { useStudio } from '../store';
+import { type StageState, useStudio } from '../store';
+import { ModelChoices } from './ModelChoices';
 
 const PRESETS: { id: Preset; label: string; note: string }[] = [
   { id: 'fast', label: 'Fast', note: '384 px, 300 steps' },
@@ -15,25 +15,24 @@ const STAGE_LABELS: Record<StageName, string> = {
   optimization: 'Optimising splats',
 };
 
-interface ManifestModel {
-  id?: string;
-  role?: string;
-  file?: string;
-}
+/** How the UI names what a stage ran (never the method asked for, the one that ran). */
+const METHOD_LABELS: Record<StageMethod, string> = {
+  classical: 'classical (features + stereo)',
+  posed: 'given cameras + stereo',
+  pointmap: 'pointmap model',
+  interpolation: 'interpolated path',
+  'warp-fill': 'classical (warp-and-fill)',
+  diffusion: 'video diffusion',
+  off: 'off',
+  '3dgs': 'Gaussian splatting',
+};
 
-/** The neural models the manifest lists; none ship, so the classical default runs. */
-function useModels(): { models: ManifestModel[]; error?: string } {
-  const [state, setState] = useState<{ models: ManifestModel[]; error?: string }>({ models: [] });
-  useEffect(() => {
-    fetch('models/manifest.json')
-      .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`HTTP ${r.status}`))))
-      .then((m: { models?: unknown }) => {
-        if (!Array.isArray(m.models)) throw new Error('it has no "models" list');
-        setState({ models: m.models as ManifestModel[] });
-      })
-      .catch((e: Error) => setState({ models: [], error: e.message }));
-  }, []);
-  return state;
+function ranText(st: StageState): string {
+  if (!st.ran) return '';
+  const models = st.ran.models?.length ? `: ${st.ran.models.join(', ')}` : '';
+  const ep = st.ran.ep ? ` on ${st.ran.ep === 'webgpu' ? 'WebGPU' : 'wasm (CPU)'}` : '';
+  const sampled = st.sampler ? `, ${st.sampler.steps} sampling steps` : '';
+  return `${METHOD_LABELS[st.ran.method]}${models}${ep}${sampled}`;
 }
 
 const seconds = (s?: number): string =>
@@ -45,7 +44,6 @@ export function RunPanel() {
   const live = useStudio((s) => s.live);
   const run = useStudio((s) => s.run);
   const photoCount = useStudio((s) => s.photos.length);
-  const { models, error } = useModels();
   const running = run.status === 'running';
   const set = (patch: Partial<typeof settings>) =>
     useStudio.setState((s) => ({ settings: { ...s.settings, ...patch } }));
@@ -83,7 +81,13 @@ export function RunPanel() {
         {(Object.keys(STAGE_LABELS) as StageName[]).map((name) => {
           const st = stages[name];
           return (
-            <li key={name} data-testid={`stage-${name}`} data-status={st.status}>
+            <li
+              key={name}
+              data-testid={`stage-${name}`}
+              data-status={st.status}
+              data-method={st.ran?.method ?? ''}
+              data-sampler-steps={st.sampler?.steps ?? ''}
+            >
               <div className="stage-row">
                 <span>{STAGE_LABELS[name]}</span>
                 <span className="small">
@@ -97,6 +101,16 @@ export function RunPanel() {
                 </span>
               </div>
               <progress max={1} value={st.fraction} />
+              {st.status === 'running' && st.activity && (
+                <div className="small stage-activity" data-testid={`activity-${name}`}>
+                  {st.activity}
+                </div>
+              )}
+              {st.ran && (
+                <div className="small stage-method" data-testid={`method-${name}`}>
+                  ran: {ranText(st)}
+                </div>
+              )}
             </li>
           );
         })}
@@ -147,13 +161,7 @@ export function RunPanel() {
           />{' '}
           Synthesize extra views <span className="small">(new viewpoints between the photos; slower)</span>
         </label>
-        <div className="small" data-testid="models">
-          {error
-            ? `The model manifest could not be read (${error}): the classical default runs.`
-            : models.length === 0
-              ? 'No neural models are installed (public/models/manifest.json lists none): the classical default runs — GPU feature matching, plane-sweep stereo, and warp-and-fill view synthesis.'
-              : `Models listed: ${models.map((m) => `${m.id ?? m.file} (${m.role})`).join(', ')}. A model that is missing or does not match its contract is skipped and the classical default runs instead.`}
-        </div>
+        <ModelChoices disabled={running} />
       </details>
     </div>
   );

@@ -2,6 +2,7 @@ import { type DragEvent, useEffect, useRef, useState } from 'react';
 import { sendCommand } from '../engine-session';
 import { useStudio } from '../store';
 import { CameraRig } from '../viewer/camera-rig';
+import { attachRig, useViewerLink } from '../viewer/link';
 import { drawFrustums } from '../viewer/overlay';
 
 /** Canvases the studio already handed to the worker (StrictMode runs effects twice in development). */
@@ -47,13 +48,23 @@ export function ViewerPanel({ onOpenScene }: { onOpenScene: (file: File) => void
         if (overlay && ctx) {
           overlay.width = view.intrinsics.width;
           overlay.height = view.intrinsics.height;
-          drawFrustums(ctx, view, cams, 0.15 * (viewerScene?.radius ?? 1), highlightRef.current);
+          const drawn = drawFrustums(
+            ctx,
+            view,
+            cams,
+            0.15 * (viewerScene?.radius ?? 1),
+            highlightRef.current,
+          );
+          // What the overlay shows, for tests and assistive tools.
+          overlay.dataset.inputFrustums = String(drawn.input);
+          overlay.dataset.trajectoryFrustums = String(drawn.trajectory);
         }
       });
     };
     redraw.current = send;
     const rig = new CameraRig(canvas, send);
     rigRef.current = rig;
+    attachRig(rig);
     rig.resize(w, h);
     send();
     const observer = new ResizeObserver(() => {
@@ -68,11 +79,14 @@ export function ViewerPanel({ onOpenScene }: { onOpenScene: (file: File) => void
       cancelAnimationFrame(pending);
       rig.dispose();
       rigRef.current = null;
+      attachRig(null);
     };
   }, [gpuReady]);
 
+  // A frustum pointed at here (input buttons) or from another panel (the frames strip).
+  const linked = useViewerLink((s) => s.highlight);
   const highlightRef = useRef<number | null>(null);
-  highlightRef.current = highlight;
+  highlightRef.current = highlight ?? linked;
 
   // Frame each new scene once: a reconstruction from its first photo, an opened file from outside.
   const serial = scene?.serial;
@@ -87,7 +101,7 @@ export function ViewerPanel({ onOpenScene }: { onOpenScene: (file: File) => void
   }, [serial]);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: redraw the overlay when its inputs change
-  useEffect(() => redraw.current(), [cameras, highlight]);
+  useEffect(() => redraw.current(), [cameras, highlight, linked]);
 
   const onKey = (event: React.KeyboardEvent, down: boolean) => {
     const rig = rigRef.current;
@@ -165,7 +179,10 @@ export function ViewerPanel({ onOpenScene }: { onOpenScene: (file: File) => void
               {c.name}
             </button>
           ))}
-        <span className="small">Drag: orbit · right/shift-drag: pan · wheel: zoom · WASD/QE: fly</span>
+        <span className="small">
+          Drag: orbit · right/shift-drag: pan · wheel: zoom · WASD/QE: fly · touch: one finger orbits, pinch
+          zooms, two fingers pan
+        </span>
       </div>
     </section>
   );

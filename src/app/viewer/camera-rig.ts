@@ -9,7 +9,7 @@
  */
 import { Matrix4, PerspectiveCamera, Vector3 } from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
-import type { SceneCamera, ViewCamera } from '../../engine/protocol';
+import type { ViewCamera } from '../../engine/protocol';
 
 const FLIP_YZ = new Matrix4().makeScale(1, -1, -1);
 const FLY_KEYS = ['w', 'a', 's', 'd', 'q', 'e'] as const;
@@ -80,8 +80,17 @@ export class CameraRig {
     this.onChange();
   }
 
-  /** Stand where an input camera stood, looking where it looked (its field of view too). */
-  snapTo(camera: SceneCamera, center?: [number, number, number]): void {
+  /** Where the camera stands and what it orbits (read by the e2e tests through window.__studio). */
+  pose(): { position: number[]; target: number[]; distance: number } {
+    return {
+      position: this.camera.position.toArray(),
+      target: this.controls.target.toArray(),
+      distance: this.camera.position.distanceTo(this.controls.target),
+    };
+  }
+
+  /** Stand where a scene camera stood, looking where it looked (its field of view too). */
+  snapTo(camera: ViewCamera, center?: [number, number, number]): void {
     const m = new Matrix4().fromArray(camera.worldFromCamera).multiply(FLIP_YZ);
     const position = new Vector3().setFromMatrixPosition(m);
     const forward = new Vector3(

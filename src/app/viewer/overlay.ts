@@ -26,16 +26,23 @@ function toWorld(cam: SceneCamera, u: number, v: number, z: number): V3 {
   return [0, 1, 2].map((r) => m[r] * p[0] + m[4 + r] * p[1] + m[8 + r] * p[2] + m[12 + r]) as V3;
 }
 
+/** Frustums drawn (at least one edge in front of the view camera and inside the canvas), per camera kind. */
+export interface FrustumCounts {
+  input: number;
+  trajectory: number;
+}
+
 export function drawFrustums(
   ctx: CanvasRenderingContext2D,
   view: ViewCamera,
   cameras: SceneCamera[],
   size: number,
   highlight: number | null,
-): void {
+): FrustumCounts {
   const { width, height } = view.intrinsics;
   ctx.clearRect(0, 0, width, height);
   const project = projector(view, size * 0.01);
+  const counts: FrustumCounts = { input: 0, trajectory: 0 };
   cameras.forEach((cam, index) => {
     const k = cam.intrinsics;
     const apex = toWorld(cam, k.cx, k.cy, 0);
@@ -54,14 +61,22 @@ export function drawFrustums(
     ctx.strokeStyle = index === highlight ? '#ffffff' : cam.kind === 'input' ? '#f0b429' : '#6cb6ff';
     ctx.lineWidth = index === highlight ? 2 : 1.25;
     ctx.beginPath();
+    let drawn = false;
     for (const [a, b] of segments) {
       const pa = project(a);
       const pb = project(b);
       if (!pa || !pb) continue;
       ctx.moveTo(pa[0], pa[1]);
       ctx.lineTo(pb[0], pb[1]);
+      // Counted only when the segment's box reaches into the canvas (it may show there).
+      drawn ||=
+        Math.max(pa[0], pb[0]) >= 0 &&
+        Math.min(pa[0], pb[0]) <= width &&
+        Math.max(pa[1], pb[1]) >= 0 &&
+        Math.min(pa[1], pb[1]) <= height;
     }
     ctx.stroke();
+    if (drawn) counts[cam.kind]++;
   });
   // The trajectory as a polyline through the synthesized cameras' centres.
   const path = cameras.filter((c) => c.kind === 'trajectory').map((c) => project(toWorld(c, 0, 0, 0)));
@@ -78,4 +93,5 @@ export function drawFrustums(
     pen = true;
   }
   ctx.stroke();
+  return counts;
 }

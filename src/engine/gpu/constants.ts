@@ -92,6 +92,13 @@ export const GPU_CONSTANTS = {
   SYN_DEPTH_SCALE: 1024,
   /** Diffusion conditioning: threads of the one-workgroup farthest-point-sampling kernel. */
   FPS_WG: 256,
+  /** Pose refinement: f32 of a view's composed pose [R|τ rows (12), centre (3), 0, base centre (3), 0]; the
+   * first POSE_CENTER + 3 words have the rasterizer's Camera uniform layout (rows, then centre). */
+  POSE_WORDS: 20,
+  POSE_CENTER: 12,
+  POSE_BASE_CENTER: 16,
+  /** Pose refinement: f32 of each workgroup's partial sum (translation 3, rotation 3, padding). */
+  POSE_PARTIAL_FLOATS: 8,
 } as const;
 
 export type GpuConstantName = keyof typeof GPU_CONSTANTS;

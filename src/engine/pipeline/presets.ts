@@ -10,6 +10,8 @@ export interface PresetSettings {
   stereoPlanes: number;
   /** Frames of each trajectory segment between two input cameras, both inputs included. */
   framesPerSegment: number;
+  /** Joint refinement of the input camera poses during optimisation (InstantSplat). */
+  refinePoses: boolean;
 }
 
 export const PRESETS: Record<Preset, PresetSettings> = {
@@ -20,6 +22,7 @@ export const PRESETS: Record<Preset, PresetSettings> = {
     shDegree: 0,
     stereoPlanes: 64,
     framesPerSegment: 7,
+    refinePoses: false,
   },
   balanced: {
     workingSize: 512,
@@ -28,6 +31,7 @@ export const PRESETS: Record<Preset, PresetSettings> = {
     shDegree: 1,
     stereoPlanes: 96,
     framesPerSegment: 13,
+    refinePoses: false,
   },
   quality: {
     workingSize: 768,
@@ -36,6 +40,7 @@ export const PRESETS: Record<Preset, PresetSettings> = {
     shDegree: 2,
     stereoPlanes: 128,
     framesPerSegment: 25,
+    refinePoses: false,
   },
 };
 
@@ -53,6 +58,13 @@ export function resolveSettings(options: RunOptions): PresetSettings {
     if (!(Number.isInteger(options.workingSize) && options.workingSize >= 64 && options.workingSize <= 2048))
       throw new Error(`Working resolution must be 64–2048 px on the long side (got ${options.workingSize}).`);
     settings.workingSize = options.workingSize;
+  }
+  if (options.refinePoses !== undefined) settings.refinePoses = options.refinePoses;
+  if (options.samplerSteps !== undefined) {
+    if (
+      !(Number.isInteger(options.samplerSteps) && options.samplerSteps >= 1 && options.samplerSteps <= 1000)
+    )
+      throw new Error(`Sampling steps must be a whole number from 1 to 1000 (got ${options.samplerSteps}).`);
   }
   return settings;
 }

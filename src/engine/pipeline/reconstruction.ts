@@ -8,12 +8,22 @@ import { type Camera, scaleIntrinsics } from '../geometry/camera';
 import { classicalGeometry } from '../geometry/classical';
 import type { GeometryResult, PointCloud } from '../geometry/types';
 import type { ImageDecoder } from '../io/image';
-import type { EngineEvent, PhotoInput, RunOptions, StageName } from '../protocol';
+import type { EngineEvent, PhotoInput, RunOptions, StageMethodInfo, StageName } from '../protocol';
 import type { GaussianCloud } from '../splats/cloud';
 import { initSplats } from '../splats/init';
 import { cameraExtent, Trainer, type TrainView } from '../splats/trainer';
 import { interpolateTrajectory, type Trajectory } from '../synthesis/trajectory';
-import { framesToTrainViews, synthesizeViews } from '../synthesis/warp-fill';
+import { framesToTrainViews, type SynthesizedFrame, synthesizeViews } from '../synthesis/warp-fill';
+import { synthesizedFramesEvent } from './frame-thumbs';
+import {
+  CLASSICAL_GEOMETRY,
+  CLASSICAL_SYNTHESIS,
+  diffusionStage,
+  type ModelAccess,
+  ModelLibrary,
+  NeuralUnavailable,
+  pointmapStage,
+} from './neural';
 import { type PreparedPhoto, preparePhotos } from './photos';
 import { type PresetSettings, resolveSettings } from './presets';
 import { StageClock, throwIfAborted } from './progress';
@@ -40,13 +50,29 @@ export interface ReconstructionSetup {
   knownCameras?: Camera[];
   /** 'random' replaces the point-cloud initialisation by uniform random splats (the evaluation baseline). */
   init?: 'points' | 'random';
+  /** Where the neural models are (manifest URL, fetch, cache); without it a neural choice falls back. */
+  models?: ModelAccess;
 }
+
+type StageProgressFn = (
+  fraction: number,
+  extra?: Partial<Extract<EngineEvent, { type: 'stage-progress' }>>,
+) => void;
+
+/** The run options that decide each stage's output: a change re-runs that stage. */
+const geometryKey = (o: RunOptions) => `${o.geometry ?? 'classical'}|${o.geometryModel ?? ''}`;
+const synthesisKey = (o: RunOptions) =>
+  `${o.synthesis !== false}|${o.synthesisMethod ?? 'warp-fill'}|${o.samplerSteps ?? ''}`;
 
 export class Reconstruction {
   readonly outputs: ReconstructionOutputs = {};
   settings: PresetSettings | null = null;
   /** Seconds each stage took in the last run. */
   readonly seconds: Partial<Record<StageName | 'photos', number>> = {};
+  /** What each stage actually ran (after any fallback), as in its 'stage-finished' event. */
+  readonly methods: Partial<Record<StageName, StageMethodInfo>> = {};
+  private readonly library: ModelLibrary;
+  private lastOptions: RunOptions | null = null;
 
   constructor(
     private readonly device: GPUDevice,
@@ -54,7 +80,9 @@ export class Reconstruction {
     private readonly decode: ImageDecoder,
     private readonly emit: (event: EngineEvent) => void,
     private readonly setup: ReconstructionSetup = {},
-  ) {}
+  ) {
+    this.library = new ModelLibrary(setup.models, device);
+  }
 
   /** Runs from `from` (default: the first stage without output) to the end. */
   async run(options: RunOptions, signal?: AbortSignal, from?: StageName): Promise<void> {
@@ -62,17 +90,27 @@ export class Reconstruction {
     const startAt = from ?? STAGES.find((s) => !this.hasOutput(s)) ?? 'optimization';
     const first = STAGES.indexOf(startAt);
     // Inputs that change what an earlier stage produced invalidate it.
-    if (this.settings && this.settings.workingSize !== settings.workingSize && first > 0) {
-      return this.run(options, signal, 'geometry');
+    const last = this.lastOptions;
+    if (last && first > 0) {
+      if (this.settings?.workingSize !== settings.workingSize || geometryKey(last) !== geometryKey(options))
+        return this.run(options, signal, 'geometry');
+      if (first > STAGES.indexOf('synthesis') && synthesisKey(last) !== synthesisKey(options))
+        return this.run(options, signal, 'synthesis');
     }
     this.settings = settings;
+    this.lastOptions = { ...options };
+    this.library.refresh();
     for (const stage of STAGES.slice(first)) {
       throwIfAborted(signal);
       this.emit({ type: 'stage-started', stage });
       const clock = new StageClock();
-      await this.runStage(stage, settings, options, signal, clock);
+      const info = await this.runStage(stage, settings, options, signal, clock);
+      this.methods[stage] = info;
+      // The studio's strip of synthesized frames (thumbnails with confidence).
+      if (stage === 'synthesis')
+        this.emit(synthesizedFramesEvent(this.outputs.synthesis?.frames, this.outputs.trajectory));
       this.seconds[stage] = clock.seconds;
-      this.emit({ type: 'stage-finished', stage, seconds: clock.seconds });
+      this.emit({ type: 'stage-finished', stage, seconds: clock.seconds, ...info });
     }
   }
 
@@ -95,85 +133,23 @@ export class Reconstruction {
     options: RunOptions,
     signal: AbortSignal | undefined,
     clock: StageClock,
-  ) {
+  ): Promise<StageMethodInfo> {
     const progress = (
       fraction: number,
       extra: Partial<Extract<EngineEvent, { type: 'stage-progress' }>> = {},
     ) => this.emit({ type: 'stage-progress', stage, fraction, etaSeconds: clock.eta(fraction), ...extra });
     switch (stage) {
-      case 'geometry': {
-        const t = performance.now();
-        const photos = await preparePhotos(this.photos, this.decode, settings.workingSize, (code, message) =>
-          this.emit({ type: 'warning', code, message }),
-        );
-        this.seconds.photos = (performance.now() - t) / 1000;
-        this.outputs.photos = photos;
-        this.outputs.trajectory = undefined;
-        this.outputs.synthesis = undefined;
-        this.disposeTrainer();
-        const known = this.setup.knownCameras;
-        if (known && known.length !== photos.length)
-          throw new Error(`${known.length} known cameras for ${photos.length} photos`);
-        this.outputs.geometry = await classicalGeometry(this.device, photos, {
-          cameras: known?.map((c, i) => ({
-            ...c,
-            intrinsics: scaleIntrinsics(c.intrinsics, photos[i].image.width, photos[i].image.height),
-          })),
-          stereoPlanes: settings.stereoPlanes,
-          targetPoints: settings.splatBudget * 2,
-          signal,
-          onProgress: (_step, fraction) => progress(fraction),
-        });
-        return;
-      }
+      case 'geometry':
+        return this.geometryStage(settings, options, signal, progress);
       case 'trajectory': {
         const cameras = this.outputs.geometry!.views.map((v) => v.camera);
         this.outputs.trajectory = interpolateTrajectory(cameras, settings.framesPerSegment);
         this.outputs.synthesis = undefined;
         progress(1);
-        return;
+        return { method: 'interpolation' };
       }
-      case 'synthesis': {
-        const geometry = this.outputs.geometry!;
-        const sizes = new Set(
-          geometry.views.map((v) => `${v.camera.intrinsics.width}x${v.camera.intrinsics.height}`),
-        );
-        const enabled = options.synthesis !== false && sizes.size === 1;
-        if (options.synthesis !== false && !enabled) {
-          this.emit({
-            type: 'warning',
-            code: 'synthesis-skipped',
-            message: 'The photos differ in size or orientation, so no in-between views were synthesized.',
-          });
-        }
-        this.disposeTrainer();
-        if (!enabled) {
-          this.outputs.synthesis = {
-            enabled,
-            synthesized: 0,
-            frames: geometry.views.map((v) => ({
-              camera: v.camera,
-              rgba: v.colors,
-              source: 'input' as const,
-            })),
-          };
-          progress(1);
-          return;
-        }
-        const frames = await synthesizeViews(this.device, geometry, this.outputs.trajectory!, {
-          signal,
-          onProgress: (done: number, total: number) => progress(done / total),
-        });
-        throwIfAborted(signal);
-        const views = framesToTrainViews(frames, { synthesizedWeight: SYNTHESIZED_WEIGHT });
-        this.outputs.synthesis = {
-          enabled,
-          synthesized: views.filter((v) => v.source === 'synthesized').length,
-          frames: views,
-        };
-        progress(1);
-        return;
-      }
+      case 'synthesis':
+        return this.synthesisStage(options, signal, progress);
       case 'optimization': {
         const trainer = await this.trainerFor(settings);
         const start = trainer.step;
@@ -192,15 +168,149 @@ export class Reconstruction {
           },
         );
         throwIfAborted(signal);
-        return;
+        return { method: '3dgs' };
       }
+    }
+  }
+
+  private async geometryStage(
+    settings: PresetSettings,
+    options: RunOptions,
+    signal: AbortSignal | undefined,
+    progress: StageProgressFn,
+  ): Promise<StageMethodInfo> {
+    const t = performance.now();
+    const photos = await preparePhotos(this.photos, this.decode, settings.workingSize, (code, message) =>
+      this.emit({ type: 'warning', code, message }),
+    );
+    this.seconds.photos = (performance.now() - t) / 1000;
+    this.outputs.photos = photos;
+    this.outputs.geometry = undefined;
+    this.outputs.trajectory = undefined;
+    this.outputs.synthesis = undefined;
+    this.disposeTrainer();
+    const known = this.setup.knownCameras;
+    if (known && known.length !== photos.length)
+      throw new Error(`${known.length} known cameras for ${photos.length} photos`);
+    if (options.geometry === 'pointmap' && known) {
+      this.emit({
+        type: 'warning',
+        code: 'model-skipped',
+        message:
+          'Geometry: the cameras are given, so the pointmap model is not used; stereo runs on the given cameras.',
+      });
+    } else if (options.geometry === 'pointmap') {
+      const neural = await this.neural('Geometry', CLASSICAL_GEOMETRY, () =>
+        pointmapStage(this.library, photos, {
+          modelId: options.geometryModel,
+          maxPoints: settings.splatBudget * 2,
+          signal,
+          progress,
+        }),
+      );
+      if (neural) {
+        this.outputs.geometry = neural.geometry;
+        return neural.info;
+      }
+      progress(0, { activity: 'classical default' });
+    }
+    this.outputs.geometry = await classicalGeometry(this.device, photos, {
+      cameras: known?.map((c, i) => ({
+        ...c,
+        intrinsics: scaleIntrinsics(c.intrinsics, photos[i].image.width, photos[i].image.height),
+      })),
+      stereoPlanes: settings.stereoPlanes,
+      targetPoints: settings.splatBudget * 2,
+      signal,
+      onProgress: (_step, fraction) => progress(fraction),
+    });
+    return { method: known ? 'posed' : 'classical' };
+  }
+
+  private async synthesisStage(
+    options: RunOptions,
+    signal: AbortSignal | undefined,
+    progress: StageProgressFn,
+  ): Promise<StageMethodInfo> {
+    const geometry = this.outputs.geometry!;
+    const sizes = new Set(
+      geometry.views.map((v) => `${v.camera.intrinsics.width}x${v.camera.intrinsics.height}`),
+    );
+    const enabled = options.synthesis !== false && sizes.size === 1;
+    if (options.synthesis !== false && !enabled) {
+      this.emit({
+        type: 'warning',
+        code: 'synthesis-skipped',
+        message: 'The photos differ in size or orientation, so no in-between views were synthesized.',
+      });
+    }
+    this.outputs.synthesis = undefined;
+    this.disposeTrainer();
+    if (!enabled) {
+      this.outputs.synthesis = {
+        enabled,
+        synthesized: 0,
+        frames: geometry.views.map((v) => ({
+          camera: v.camera,
+          rgba: v.colors,
+          source: 'input' as const,
+        })),
+      };
+      progress(1);
+      return { method: 'off' };
+    }
+    const trajectory = this.outputs.trajectory!;
+    let frames: SynthesizedFrame[] | null = null;
+    let info: StageMethodInfo = { method: 'warp-fill' };
+    if (options.synthesisMethod === 'diffusion') {
+      const neural = await this.neural('Synthesis', CLASSICAL_SYNTHESIS, () =>
+        diffusionStage(this.library, this.device, geometry, trajectory, {
+          samplerSteps: options.samplerSteps,
+          signal,
+          progress,
+        }),
+      );
+      if (neural) ({ frames, info } = neural);
+      else progress(0, { activity: 'classical default' });
+    }
+    frames ??= await synthesizeViews(this.device, geometry, trajectory, {
+      signal,
+      onProgress: (done: number, total: number) => progress(done / total),
+    });
+    throwIfAborted(signal);
+    const views = framesToTrainViews(frames, { synthesizedWeight: SYNTHESIZED_WEIGHT });
+    this.outputs.synthesis = {
+      enabled,
+      synthesized: views.filter((v) => v.source === 'synthesized').length,
+      frames: views,
+    };
+    progress(1);
+    return info;
+  }
+
+  /** A neural attempt; when it cannot run, a warning names the model and the reason, and null is returned. */
+  private async neural<T>(stage: string, instead: string, attempt: () => Promise<T>): Promise<T | null> {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!(err instanceof NeuralUnavailable)) throw err;
+      this.emit({
+        type: 'warning',
+        code: 'model-fallback',
+        message: `${stage}: ${err.message}. ${instead[0].toUpperCase()}${instead.slice(1)} runs instead.`,
+      });
+      return null;
     }
   }
 
   /** The trainer of the current geometry; a re-run with more steps continues where it stopped. */
   private async trainerFor(settings: PresetSettings): Promise<Trainer> {
     const existing = this.outputs.trainer;
-    if (existing && existing.options.shDegree === settings.shDegree) {
+    if (
+      existing &&
+      existing.options.shDegree === settings.shDegree &&
+      !!existing.options.refinePoses === settings.refinePoses
+    ) {
       existing.options.steps = Math.max(settings.steps, existing.step);
       return existing;
     }
@@ -220,6 +330,7 @@ export class Reconstruction {
       shDegree: settings.shDegree,
       near: 0.01,
       extent: cameraExtent(frames.map((f) => f.camera)),
+      refinePoses: settings.refinePoses,
     });
     this.outputs.trainer = trainer;
     return trainer;

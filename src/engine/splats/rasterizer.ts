@@ -40,7 +40,8 @@ import type { GpuScene } from './scene';
 
 export type { RasterOptions } from './raster-view';
 
-const { TILE_SIZE, WG_SIZE, MAX_WORKGROUPS_PER_DIM, SPLAT_RECORD_VEC4S, SPLAT_GRAD2D_FLOATS } = GPU_CONSTANTS;
+const { TILE_SIZE, WG_SIZE, MAX_WORKGROUPS_PER_DIM, SPLAT_RECORD_VEC4S, SPLAT_GRAD2D_FLOATS, POSE_CENTER } =
+  GPU_CONSTANTS;
 
 /** forward() calls one command buffer may hold (one uniform slot each). */
 export const CAMERA_SLOTS = 64;
@@ -187,15 +188,32 @@ export class Rasterizer {
     };
   }
 
-  /** Project, sort and bin `scene` for `camera`, then composite: fills image, depth, finalT, lastContrib. */
-  forward(encoder: GPUCommandEncoder, scene: GpuScene, camera: Camera, opts: RasterOptions): void {
-    this.bin(encoder, scene, camera, opts);
+  /**
+   * Project, sort and bin `scene` for `camera`, then composite: fills image, depth, finalT, lastContrib.
+   * `pose`, if given, is a GPU buffer whose first POSE_CENTER + 3 f32 (cameraFromWorld rows [R | τ], then
+   * the centre) replace the camera's pose on the GPU (a refined pose, see pose-refine.ts); the intrinsics
+   * still come from `camera`.
+   */
+  forward(
+    encoder: GPUCommandEncoder,
+    scene: GpuScene,
+    camera: Camera,
+    opts: RasterOptions,
+    pose?: GPUBuffer,
+  ): void {
+    this.bin(encoder, scene, camera, opts, pose);
     this.rasterize(encoder);
   }
 
   /** The projection and binning half of forward(): fills state, isectKeys/isectIds and ranges. */
-  bin(encoder: GPUCommandEncoder, scene: GpuScene, camera: Camera, opts: RasterOptions): void {
-    this.project(encoder, scene, camera, opts);
+  bin(
+    encoder: GPUCommandEncoder,
+    scene: GpuScene,
+    camera: Camera,
+    opts: RasterOptions,
+    pose?: GPUBuffer,
+  ): void {
+    this.project(encoder, scene, camera, opts, pose);
     this.sortAndBin(encoder);
   }
 
@@ -222,7 +240,13 @@ export class Rasterizer {
   }
 
   /** First phase of forward(): cull, project and colour every splat; list the visible ones. */
-  project(encoder: GPUCommandEncoder, scene: GpuScene, camera: Camera, opts: RasterOptions): void {
+  project(
+    encoder: GPUCommandEncoder,
+    scene: GpuScene,
+    camera: Camera,
+    opts: RasterOptions,
+    pose?: GPUBuffer,
+  ): void {
     const n = scene.count;
     if (n > this.maxSplats) throw new Error(`Rasterizer: ${n} splats exceed maxSplats ${this.maxSplats}`);
     if (!(opts.near > 0)) throw new Error(`Rasterizer: near must be > 0, got ${opts.near}`);
@@ -236,6 +260,9 @@ export class Rasterizer {
     this.slot = (this.slot + 1) % CAMERA_SLOTS;
     const slot = this.slot;
     this.writeCamera(slot, scene, camera, opts, tilesX, tilesY);
+    // The queue write above lands before this command buffer runs, so the copy overrides its pose words.
+    if (pose)
+      encoder.copyBufferToBuffer(pose, 0, this.uniforms, slot * this.slotStride, (POSE_CENTER + 3) * 4);
     this.lastView = { slot, scene, count: n, tilesX, tilesY };
 
     const device = this.device;

@@ -3,6 +3,8 @@
  * view, scores it with conf × (λ·L1 + (1−λ)·D-SSIM), back-propagates and takes an Adam step per parameter
  * group. No densification. Progress figures come back through non-blocking readbacks (a small ring of
  * staging buffers mapped asynchronously), so the loop never waits on the CPU side for a loss value.
+ * With `refinePoses` the input views' camera poses are optimised too (pose-refine.ts: corrections, their
+ * gradient and Adam all on the GPU, the rasterizer reading the composed pose directly).
  */
 import type { Camera } from '../geometry/camera';
 import { transformPoint } from '../geometry/mat4';
@@ -10,6 +12,7 @@ import { createBuffer, STORAGE, USAGE } from '../gpu/buffers';
 import { Adam } from './adam';
 import { type GaussianCloud, sigmoid } from './cloud';
 import { ImageLoss, LOSS_VALUE_COUNT, psnr } from './loss';
+import { PoseRefiner } from './pose-refine';
 import { Rasterizer } from './rasterizer';
 import { GpuScene, SPLAT_PARAMS, type SplatParam } from './scene';
 
@@ -36,6 +39,14 @@ export interface LearningRates {
   opacity: number;
   scales: number;
   rotations: number;
+  /**
+   * Pose corrections (refinePoses): rotation (radians) and translation (scene units) rates at the start,
+   * decaying exponentially to × poseFinal at the last step (InstantSplat: 1e-4 → 1e-6 on a w2c quaternion
+   * and translation; a quaternion component step of 1e-4 turns the camera by about 2e-4 rad).
+   */
+  poseRotation: number;
+  poseTranslation: number;
+  poseFinal: number;
 }
 
 /** InstantSplat's sparse-view rates (its ×10 on colour, scale and rotation over 3DGS). */
@@ -48,6 +59,9 @@ export const INSTANTSPLAT_RATES: LearningRates = {
   opacity: 0.05,
   scales: 0.005 * 10,
   rotations: 0.001 * 10,
+  poseRotation: 2e-4,
+  poseTranslation: 1e-4,
+  poseFinal: 0.01,
 };
 
 export interface TrainOptions {
@@ -62,6 +76,12 @@ export interface TrainOptions {
   /** Per-splat confidence in [0,1]: low confidence → faster position updates (1 + 9·(1 − c)). */
   splatConfidence?: Float32Array;
   lambda?: number;
+  /**
+   * Optimise the input views' camera poses with the splats (InstantSplat's joint pose optimisation). The
+   * first input view stays fixed: it defines the world (and pins the gauge a global rigid motion of
+   * splats and cameras would leave free). Synthesized frames keep their cameras. Default off.
+   */
+  refinePoses?: boolean;
   /** Emit progress every this many steps (default 10). */
   reportEvery?: number;
   seed?: number;
@@ -115,6 +135,8 @@ export class Trainer {
   private readonly moments: Record<SplatParam, { m: GPUBuffer; v: GPUBuffer }>;
   private readonly lrScale: GPUBuffer | null;
   private readonly staging: { buffer: GPUBuffer; busy: boolean }[];
+  /** Pose corrections of the input views (refinePoses), null when off. */
+  private readonly poses: PoseRefiner | null;
   private order: number[] = [];
   private rng: number;
   /** Steps taken so far (a later run() continues from here). */
@@ -162,6 +184,17 @@ export class Trainer {
           device,
           'position lr scale',
           Float32Array.from(options.splatConfidence, (c) => 1 + 9 * (1 - Math.min(1, Math.max(0, c)))),
+        )
+      : null;
+    const firstInput = views.findIndex((v) => v.source === 'input');
+    const refine = views.map((v, i) => !!options.refinePoses && v.source === 'input' && i !== firstInput);
+    this.poses = refine.some(Boolean)
+      ? new PoseRefiner(
+          device,
+          views.map((v) => v.camera),
+          refine,
+          cloud.count,
+          { adam: this.adam },
         )
       : null;
     this.staging = Array.from({ length: 3 }, () => ({
@@ -220,15 +253,25 @@ export class Trainer {
     const pending: Promise<unknown>[] = [];
     while (this.step < this.options.steps && !signal?.aborted) {
       const step = ++this.step;
-      const v = this.views[this.nextView()];
+      const index = this.nextView();
+      const v = this.views[index];
       const encoder = this.device.createCommandEncoder({ label: `train step ${step}` });
-      this.rasterizer.forward(encoder, this.scene, v.view.camera, {
-        background,
-        shDegree: this.options.shDegree,
-        near: this.options.near,
-      });
+      const poses = this.poses?.refines(index) ? this.poses : null;
+      poses?.encodeCompose(encoder, index);
+      this.rasterizer.forward(
+        encoder,
+        this.scene,
+        v.view.camera,
+        { background, shDegree: this.options.shDegree, near: this.options.near },
+        poses?.pose(index),
+      );
       v.loss.encode(encoder, this.rasterizer.image, v.target, v.confidence, this.grad);
       this.rasterizer.backward(encoder, this.scene, this.grad);
+      if (poses) {
+        // Before the splats' Adam step: the gradient reads the parameters this view was drawn with.
+        poses.encodeGradient(encoder, index, this.scene, this.rasterizer.grad2d, this.options.shDegree);
+        poses.encodeStep(encoder, index, this.poseRates(step));
+      }
       for (const name of SPLAT_PARAMS) {
         this.adam.encodeGroup(
           encoder,
@@ -279,6 +322,23 @@ export class Trainer {
     await Promise.all(pending);
   }
 
+  /** Pose learning rates at `step`: exponential decay from the start rates to × poseFinal at the end. */
+  private poseRates(step: number): { rotation: number; translation: number } {
+    const r = this.rates;
+    const t = Math.min(1, (step - 1) / Math.max(1, this.options.steps - 1));
+    const decay = r.poseFinal ** t;
+    return { rotation: r.poseRotation * decay, translation: r.poseTranslation * decay };
+  }
+
+  /**
+   * The training views' cameras as optimised: the input views' refined poses with refinePoses, the given
+   * cameras otherwise (and for the fixed first input and synthesized frames). Reads the GPU: call it at
+   * the end of a run, not per step.
+   */
+  async cameras(): Promise<Camera[]> {
+    return this.poses ? this.poses.cameras() : this.views.map((v) => v.view.camera);
+  }
+
   /** The current splats; those with opacity under `pruneOpacity` (e.g. 1/255) are left out. */
   async download(pruneOpacity = 0): Promise<GaussianCloud> {
     const cloud = await this.scene.download();
@@ -300,6 +360,7 @@ export class Trainer {
       v.destroy();
     }
     this.lrScale?.destroy();
+    this.poses?.destroy();
     for (const s of this.staging) s.buffer.destroy();
     this.adam.destroy();
   }

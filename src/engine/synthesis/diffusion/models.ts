@@ -37,7 +37,14 @@ export async function loadDiffusionModels(
       if (required) throw new ModelError('unknown-model', `no '${role}' model in the models manifest`);
       return undefined;
     }
-    const s = await loadModel(entry, options);
+    let s: ModelSession;
+    try {
+      s = await loadModel(entry, options);
+    } catch (err) {
+      // Say which model failed (the pipeline's fallback warning names it).
+      if (err instanceof ModelError) Object.assign(err.details, { modelId: entry.id, role });
+      throw err;
+    }
     loaded.push(s);
     return s;
   };
@@ -63,6 +70,8 @@ export async function loadDiffusionModels(
     };
   } catch (err) {
     await Promise.all(loaded.map((s) => s.release().catch(() => undefined)));
+    // A cancelled download stays an AbortError (the run was cancelled, the model is not at fault).
+    if ((err as { name?: string })?.name === 'AbortError') throw err;
     throw err instanceof ModelError ? err : new ModelError('session-failed', errorMessage(err));
   }
 }
