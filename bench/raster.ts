@@ -6,6 +6,7 @@
  *   forward  — tiled compositing;
  *   backward — tiled backward + projection backward;
  *   step     — one training step: forward (all phases) + L1/SSIM loss + backward + Adam on every group.
+ * Two efficiency ratios follow: step / forward (compositing only) and step / (project + sort + forward).
  * Splat sizes shrink with the count (about the mean spacing), like a real scene. `--quick` runs fewer
  * cases for the software GPU.
  */
@@ -40,6 +41,10 @@ interface Case {
   forward_ms: number;
   backward_ms: number;
   step_ms: number;
+  /** step_ms / forward_ms: the training step against tiled compositing alone. */
+  step_over_raster: number;
+  /** step_ms / (project + sort + forward): against the whole forward pipeline (gsplat's "forward"). */
+  step_over_forward: number;
 }
 
 const bench: Benchmark = async ({ gpu, args }) => {
@@ -127,18 +132,24 @@ const bench: Benchmark = async ({ gpu, args }) => {
         forward_ms: median(t.forward),
         backward_ms: median(t.backward),
         step_ms: median(step),
+        step_over_raster: 0,
+        step_over_forward: 0,
       };
+      c.step_over_raster = c.step_ms / c.forward_ms;
+      c.step_over_forward = c.step_ms / (c.project_ms + c.sort_ms + c.forward_ms);
       cases.push(c);
       const f = (x: number) => x.toFixed(2).padStart(9);
       if (cases.length === 1) {
         console.log(
           `${'splats'.padStart(9)} ${'size'.padStart(9)} ${'isects'.padStart(10)} ${'project'.padStart(9)}` +
-            ` ${'sort'.padStart(9)} ${'forward'.padStart(9)} ${'backward'.padStart(9)} ${'step'.padStart(9)}  (ms, median of ${iterations})`,
+            ` ${'sort'.padStart(9)} ${'forward'.padStart(9)} ${'backward'.padStart(9)} ${'step'.padStart(9)}` +
+            `  ${'step/raster'.padStart(11)} ${'step/fwd-all'.padStart(12)}  (ms, median of ${iterations})`,
         );
       }
       console.log(
         `${n.toLocaleString('en').padStart(9)} ${`${size}×${size}`.padStart(9)} ${stats.intersections.toLocaleString('en').padStart(10)}` +
           ` ${f(c.project_ms)} ${f(c.sort_ms)} ${f(c.forward_ms)} ${f(c.backward_ms)} ${f(c.step_ms)}` +
+          `  ${c.step_over_raster.toFixed(2).padStart(11)} ${c.step_over_forward.toFixed(2).padStart(12)}` +
           (stats.overflow ? '  (intersection overflow)' : ''),
       );
       raster.destroy();
