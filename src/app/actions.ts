@@ -73,6 +73,7 @@ export function startRun(): void {
         steps: settings.steps,
         workingSize: settings.workingSize,
         synthesis: settings.synthesis,
+        refinePoses: settings.refinePoses,
         geometry: settings.geometry,
         geometryModel: settings.geometry === 'pointmap' ? settings.geometryModel : undefined,
         synthesisMethod: settings.synthesisMethod,

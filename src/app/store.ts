@@ -50,6 +50,8 @@ export interface RunSettings {
   steps?: number;
   workingSize?: number;
   synthesis: boolean;
+  /** Refine the input cameras jointly with the splats (InstantSplat); the preset's (off) when absent. */
+  refinePoses?: boolean;
   /** Neural choices (advanced panel); the classical defaults when absent. */
   geometry?: GeometryMethod;
   geometryModel?: string;

@@ -161,6 +161,16 @@ export function RunPanel() {
           />{' '}
           Synthesize extra views <span className="small">(new viewpoints between the photos; slower)</span>
         </label>
+        <label>
+          <input
+            type="checkbox"
+            checked={settings.refinePoses ?? false}
+            onChange={(e) => set({ refinePoses: e.target.checked })}
+            data-testid="refine-poses"
+          />{' '}
+          Refine camera poses while optimising{' '}
+          <span className="small">(corrects small errors of the estimated cameras)</span>
+        </label>
         <ModelChoices disabled={running} />
       </details>
     </div>
