@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- geometry [--size=512x384] [--xfeat]`: the classical geometry stage end to end on
- * synthetic scenes (2 views: room seed 2, 3 views: objects seed 3), rendered and encoded as PNG so the
+ * synthetic scenes (2 views: room seed 2, 3 views: objects seed 3 and tabletop seed 1, whose cameras aim
+ * at one point: the hard case for the focal), rendered and encoded as PNG so the
  * decode step is real. Per-step seconds (decode, features, matching, pose, stereo, fusion) and the gate
  * figures against ground truth. `--xfeat` adds a front-end comparison (GPU SIFT-like vs XFeat on the
  * wasm EP, ../shared/models/xfeat.onnx) on the same photos. Figures only.
@@ -30,6 +31,7 @@ const arg = (args: string[], name: string, fallback: string) =>
 const SCENES: { preset: PresetName; seed: number; views: number }[] = [
   { preset: 'room', seed: 2, views: 2 },
   { preset: 'objects', seed: 3, views: 3 },
+  { preset: 'tabletop', seed: 1, views: 3 },
 ];
 const STEPS = ['decode', 'features', 'matching', 'pose', 'stereo', 'fusion'] as const;
 const pct = (x: number) => `${(100 * x).toFixed(2)}`;

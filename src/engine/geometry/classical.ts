@@ -199,6 +199,7 @@ export async function classicalGeometry(
         sizes: photos.map((p) => ({ width: p.image.width, height: p.image.height })),
         focalPriors: photos.map((p) => p.focalPrior),
         matches,
+        images: photos.map((p) => p.image),
       },
       options.pose,
     );

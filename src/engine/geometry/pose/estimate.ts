@@ -1,6 +1,7 @@
 import type { Camera } from '../camera';
 import { fromRotationTranslation, invertRigid } from '../mat4';
 import { type RotationCheck, rotationOnlyCheck } from './baseline';
+import { type DenseMatches, densifyMatches } from './densify';
 import { sampsonSq } from './epipolar';
 import { essentialFromPose } from './essential';
 import { estimateFocal, type FocalSetup } from './focal';
@@ -16,7 +17,7 @@ import {
 } from './pair';
 import { fundamentalFromEssential, type PinholeK } from './pinhole';
 import { reconstruct, type ViewSetup } from './reconstruct';
-import { buildTracks } from './tracks';
+import { buildTracks, type TrackInput } from './tracks';
 import type { Pose } from './triangulate';
 import {
   type PairReport,
@@ -30,6 +31,8 @@ import {
 /**
  * Cameras from photo correspondences (the pose-free geometry stage):
  * 1. verify every pair with a fundamental-matrix RANSAC; pairs with too few verified matches are dropped,
+ *    then, when the photos are given, densify the pairs by patch tracking (densify.ts): the dense
+ *    tracks replace the matcher's matches in everything below (see withDense),
  * 2. estimate the shared focal of photos without EXIF from the best pairs (sweep + two-view adjustment),
  * 3. relative pose (five-point RANSAC) of the best-verified pairs,
  * 4. start from the pair with the most inliers and a real baseline, refine it (two-view adjustment),
@@ -46,6 +49,7 @@ export function estimateCameras(input: PoseInput, options: PoseOptions = {}): Po
     refineFocalPriors: options.refineFocalPriors ?? false,
     minAngle: options.minTriangulationAngleDeg ?? 1,
     loss: options.loss ?? ('huber' as const),
+    densify: options.densify ?? true,
   };
   const nv = validate(input);
   const po = { thresholdPx: o.thresholdPx, seed: o.seed, loss: o.loss };
@@ -54,14 +58,11 @@ export function estimateCameras(input: PoseInput, options: PoseOptions = {}): Po
   const pairs = input.matches.map((m, index) => verifyPair(m, index, po));
   const isGood = (p: PairData) =>
     p.verified.length >= o.minVerified && p.verified.length >= o.minRatio * p.matches;
-  const good = pairs.filter(isGood);
-  if (good.length === 0) {
+  if (!pairs.some(isGood)) {
     const best = [...pairs].sort((x, y) => y.verified.length - x.verified.length)[0];
     throw tooFew(best);
   }
-  checkConnected(nv, pairs, good);
 
-  // 2. Focal.
   const size = input.sizes.map((s) => Math.max(s.width, s.height));
   const centre = input.sizes.map((s) => [s.width / 2, s.height / 2] as [number, number]);
   const unknown = input.focalPriors.map((f) => f === null || !(f > 0));
@@ -74,11 +75,44 @@ export function estimateCameras(input: PoseInput, options: PoseOptions = {}): Po
     cA: centre[p.i],
     cB: centre[p.j],
   });
+  // Decided on the matcher's correspondences: densification adds nothing to a same-viewpoint test.
   const checks = new Map<number, RotationCheck>();
   const rotationOnly = (p: PairData): boolean => {
-    if (!checks.has(p.index)) checks.set(p.index, rotationOnlyCheck(p, setupOf(p), po));
+    if (!checks.has(p.index)) checks.set(p.index, rotationOnlyCheck(pairs[p.index], setupOf(p), po));
     return checks.get(p.index)!.rotationOnly;
   };
+
+  // 1b. Densification by patch tracking (when the photos are given), on pairs with a real baseline.
+  // Dense matches are appended after the input's; `denseTracks` holds their track ids per pair. A pair
+  // the matcher left just short of the verified minimum joins when its photos really overlap: it then
+  // gives many tracks that correlate, survive the round trip and fit its epipolar geometry.
+  const denseTracks = new Map<number, Uint32Array>();
+  const promoted = new Set<number>();
+  let work = pairs;
+  if (input.images && o.densify) {
+    const extra = densifyMatches(
+      input.images,
+      pairs.map((p) => ({
+        i: p.i,
+        j: p.j,
+        a: p.a,
+        b: p.b,
+        verified: p.verified,
+        fundamental: p.fundamental && !rotationOnly(p) ? p.fundamental : null,
+      })),
+      { thresholdPx: o.thresholdPx },
+    );
+    work = pairs.map((p, q) => withDense(p, extra[q], o.minVerified));
+    extra.forEach((e, q) => {
+      if (e.track.length > 0) denseTracks.set(q, e.track);
+      if (!isGood(pairs[q]) && e.track.length >= PROMOTE * o.minVerified) promoted.add(q);
+    });
+  }
+  const used = (p: PairData) => isGood(pairs[p.index]) || promoted.has(p.index);
+  const good = work.filter(used);
+  checkConnected(nv, pairs, good);
+
+  // 2. Focal.
   const byVerified = [...good].sort((x, y) => y.verified.length - x.verified.length);
   let factor = 1;
   const focalEstimated = unknown.some((u) => u);
@@ -157,12 +191,34 @@ export function estimateCameras(input: PoseInput, options: PoseOptions = {}): Po
   }
   if (!init) throw noBaseline(byVerified[0]);
 
-  // 5. Tracks and incremental reconstruction.
+  // 5. Tracks and incremental reconstruction. Dense track ids start after the matcher's keypoint ids.
+  let firstDenseId = 0;
+  for (const m of input.matches) {
+    for (const ids of [m.ia, m.ib])
+      if (ids) for (const id of ids) firstDenseId = Math.max(firstDenseId, id + 1);
+  }
   const tracks = buildTracks(
-    good.map((p) => {
+    good.flatMap((p) => {
       const m = input.matches[p.index];
-      const use = relative.get(p.index)?.inliers ?? p.verified;
-      return { i: p.i, j: p.j, a: p.a, b: p.b, ia: m.ia, ib: m.ib, use };
+      const n0 = pairs[p.index].matches;
+      const use = Array.from(relative.get(p.index)?.inliers ?? p.verified);
+      const links: TrackInput[] = [
+        { i: p.i, j: p.j, a: p.a, b: p.b, ia: m.ia, ib: m.ib, use: use.filter((k) => k < n0) },
+      ];
+      const tracked = denseTracks.get(p.index);
+      // Dense points carry their own track ids (one corner followed into several photos).
+      const ids = tracked?.map((t) => t + firstDenseId);
+      if (ids)
+        links.push({
+          i: p.i,
+          j: p.j,
+          a: p.a.subarray(2 * n0),
+          b: p.b.subarray(2 * n0),
+          ia: ids,
+          ib: ids,
+          use: use.filter((k) => k >= n0).map((k) => k - n0),
+        });
+      return links;
     }),
   );
   const views: ViewSetup[] = Array.from({ length: nv }, (_, v) => ({ k: kOf(v), shared: shared[v] }));
@@ -231,7 +287,10 @@ export function estimateCameras(input: PoseInput, options: PoseOptions = {}): Po
     start.push(obsView.length);
   }
 
-  const reports: PairReport[] = pairs.map((p) => pairReport(p, poses, rec.k, o.thresholdPx, isGood(p)));
+  const reports: PairReport[] = pairs.map((p) => ({
+    ...pairReport(p, poses, rec.k, o.thresholdPx, used(p)),
+    dense: denseTracks.get(p.index)?.length ?? 0,
+  }));
   const unknownView = unknown.findIndex((u) => u);
   return {
     cameras,
@@ -252,12 +311,45 @@ export function estimateCameras(input: PoseInput, options: PoseOptions = {}): Po
 
 /** Pairs used for the initial focal when EXIF is missing. */
 const FOCAL_PAIRS = 1;
+/** A pair below the verified minimum is used when densification gives this many times the minimum. */
+const PROMOTE = 3;
+
+/**
+ * A pair with dense correspondences appended to its matches (all consistent with its F). With enough
+ * of them they alone are the pair's verified set: the matcher's keypoints are several times less
+ * precise (DoG centres shift with the viewpoint; errors up to a few pixels pass the epipolar test), and
+ * mixed in they bias the focal. The matcher's matches remain the predictor's support and the
+ * verification.
+ */
+function withDense(p: PairData, d: DenseMatches, minVerified: number): PairData {
+  const n1 = d.track.length;
+  if (n1 === 0) return p;
+  const a = new Float64Array(2 * (p.matches + n1));
+  const b = new Float64Array(2 * (p.matches + n1));
+  a.set(p.a);
+  a.set(d.a, 2 * p.matches);
+  b.set(p.b);
+  b.set(d.b, 2 * p.matches);
+  const keep = n1 >= minVerified ? 0 : p.verified.length;
+  const verified = new Int32Array(keep + n1);
+  verified.set(p.verified.subarray(0, keep));
+  for (let k = 0; k < n1; k++) verified[keep + k] = p.matches + k;
+  return { ...p, a, b, matches: p.matches + n1, verified };
+}
 
 function validate(input: PoseInput): number {
   const nv = input.sizes.length;
   const bad = (why: string) => new PoseError('invalid-input', why);
   if (nv < 2) throw bad('at least two photos are needed');
   if (input.focalPriors.length !== nv) throw bad('one focal prior (or null) is needed per photo');
+  if (input.images) {
+    if (input.images.length !== nv) throw bad('one image is needed per photo');
+    input.images.forEach((im, v) => {
+      const { width, height } = input.sizes[v];
+      if (im.width !== width || im.height !== height || im.data.length !== 4 * width * height)
+        throw bad(`image ${v + 1} is not a ${width}×${height} RGBA image`);
+    });
+  }
   for (const m of input.matches) {
     if (!(m.i >= 0 && m.i < nv && m.j >= 0 && m.j < nv) || m.i === m.j)
       throw bad(`invalid photo pair (${m.i}, ${m.j})`);
@@ -331,7 +423,7 @@ function pairReport(
   k: PinholeK[],
   thresholdPx: number,
   used: boolean,
-): PairReport {
+): Omit<PairReport, 'dense'> {
   const R = mul3(poses[p.j].R, transpose3(poses[p.i].R));
   const rt = mulVec3(R, poses[p.i].t);
   const t = [poses[p.j].t[0] - rt[0], poses[p.j].t[1] - rt[1], poses[p.j].t[2] - rt[2]];

@@ -23,6 +23,8 @@ export interface PairData {
   matches: number;
   /** Indices of the matches consistent with the RANSAC fundamental matrix. */
   verified: Int32Array;
+  /** That fundamental matrix (x_jᵀ·F·x_i = 0, pixels), or null when verification failed. */
+  fundamental: Float64Array | null;
 }
 
 export interface PairOptions {
@@ -46,6 +48,7 @@ export function verifyPair(m: Matches, index: number, o: PairOptions): PairData 
     b,
     matches: n,
     verified: f && f.inliers.length >= 8 ? f.inliers : new Int32Array(0),
+    fundamental: f && f.inliers.length >= 8 ? f.model : null,
   };
 }
 

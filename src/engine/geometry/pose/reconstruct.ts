@@ -119,6 +119,26 @@ export function reconstruct(
     return false;
   };
 
+  /**
+   * Scale of the robust loss: a few times the noise of the observations (the median reprojection
+   * distance / 1.18 estimates σ for isotropic 2-D noise), at most the inlier threshold. Precise
+   * correspondences then keep stray ones (a pixel off) from pulling the focal.
+   */
+  const lossScale = (): number => {
+    const d: number[] = [];
+    for (let t = 0; t < tracks.count; t++) {
+      if (!hasPoint[t]) continue;
+      for (let m = tracks.start[t]; m < tracks.start[t + 1]; m++) {
+        if (active[m] && poses[tracks.view[m]])
+          d.push(reprojSq(tracks.view[m], points.subarray(3 * t, 3 * t + 3), m));
+      }
+    }
+    if (d.length < 20) return o.thresholdPx;
+    d.sort((x, y) => x - y);
+    const sigma = Math.sqrt(d[d.length >> 1]) / 1.18;
+    return Math.min(o.thresholdPx, Math.max(0.15 * o.thresholdPx, 2.5 * sigma));
+  };
+
   const bundle = (refineFocal: boolean, iterations: number, uncertainty = false): number => {
     const viewIndex = new Int32Array(nv).fill(-1);
     const bviews: BundleView[] = [];
@@ -158,7 +178,7 @@ export function reconstruct(
       bviews,
       p,
       { view: Int32Array.from(ov), point: Int32Array.from(op), uv: Float64Array.from(uv) },
-      { refineFocal, loss: o.loss, lossScale: o.thresholdPx, maxIterations: iterations, uncertainty },
+      { refineFocal, loss: o.loss, lossScale: lossScale(), maxIterations: iterations, uncertainty },
     );
     focalStd = report.focalStd ?? null;
     // The shared focal moves as one factor: apply it to every member, registered or not yet.

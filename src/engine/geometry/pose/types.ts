@@ -21,11 +21,24 @@ export interface Matches {
   ib?: Uint32Array;
 }
 
+/** An 8-bit RGBA image (as decoded), 4 bytes a pixel, row-major. */
+export interface PoseImage {
+  width: number;
+  height: number;
+  data: ArrayLike<number>;
+}
+
 export interface PoseInput {
   sizes: { width: number; height: number }[];
   /** Focal length in pixels per photo (e.g. from EXIF), or null when unknown. */
   focalPriors: (number | null)[];
   matches: Matches[];
+  /**
+   * The photos themselves (8-bit RGBA, the sizes above), optional. With them the verified matches are
+   * densified by patch tracking (see densify.ts): many more, and more precise, correspondences, which
+   * the focal and the poses need when the photos' optical axes nearly meet.
+   */
+  images?: PoseImage[];
 }
 
 export interface PoseOptions {
@@ -43,6 +56,8 @@ export interface PoseOptions {
   minTriangulationAngleDeg?: number;
   /** Robust loss of bundle adjustment (default 'huber'). */
   loss?: 'huber' | 'cauchy';
+  /** Densify the matches by patch tracking when `images` are given (default true). */
+  densify?: boolean;
 }
 
 /** Verified two-view geometry of one input pair, reported back for the later stages. */
@@ -52,6 +67,8 @@ export interface PairReport {
   matches: number;
   /** Matches consistent with the pair's fundamental matrix (RANSAC verification). */
   verified: number;
+  /** Correspondences added by densification (patch tracking; 0 without images). */
+  dense: number;
   /** Indices (into the pair's Matches) consistent with the final cameras (Sampson < threshold). */
   inliers: Uint32Array;
   /** Median triangulation angle of the pair's inliers under the final cameras, degrees (0 if unused). */
