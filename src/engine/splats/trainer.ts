@@ -15,6 +15,7 @@ import { ImageLoss, LOSS_VALUE_COUNT, psnr } from './loss';
 import { PoseRefiner } from './pose-refine';
 import { Rasterizer } from './rasterizer';
 import { GpuScene, SPLAT_PARAMS, type SplatParam } from './scene';
+import { ViewSampler } from './view-sampler';
 
 export interface TrainView {
   camera: Camera;
@@ -77,6 +78,11 @@ export interface TrainOptions {
   splatConfidence?: Float32Array;
   lambda?: number;
   /**
+   * Share of the steps drawn from the input photos when synthesized frames are present (default 0.5;
+   * see ViewSampler).
+   */
+  inputShare?: number;
+  /**
    * Optimise the input views' camera poses with the splats (InstantSplat's joint pose optimisation). The
    * first input view stays fixed: it defines the world (and pins the gauge a global rigid motion of
    * splats and cameras would leave free). Synthesized frames keep their cameras. Default off.
@@ -137,7 +143,7 @@ export class Trainer {
   private readonly staging: { buffer: GPUBuffer; busy: boolean }[];
   /** Pose corrections of the input views (refinePoses), null when off. */
   private readonly poses: PoseRefiner | null;
-  private order: number[] = [];
+  private readonly sampler: ViewSampler;
   private rng: number;
   /** Steps taken so far (a later run() continues from here). */
   step = 0;
@@ -149,6 +155,11 @@ export class Trainer {
     this.options = options;
     this.rates = { ...INSTANTSPLAT_RATES, ...options.rates };
     this.rng = (options.seed ?? 1) >>> 0;
+    this.sampler = new ViewSampler(
+      views.map((v) => v.source),
+      () => this.random(),
+      options.inputShare,
+    );
     const width = Math.max(...views.map((v) => v.camera.intrinsics.width));
     const height = Math.max(...views.map((v) => v.camera.intrinsics.height));
     this.scene = GpuScene.fromCloud(device, cloud);
@@ -208,18 +219,6 @@ export class Trainer {
     return this.rng / 2 ** 32;
   }
 
-  /** One random view per step, without replacement within an epoch (as 3DGS does). */
-  private nextView(): number {
-    if (this.order.length === 0) {
-      this.order = this.views.map((_, i) => i);
-      for (let i = this.order.length - 1; i > 0; i--) {
-        const j = Math.floor(this.random() * (i + 1));
-        [this.order[i], this.order[j]] = [this.order[j], this.order[i]];
-      }
-    }
-    return this.order.pop()!;
-  }
-
   private rate(name: SplatParam, step: number): number {
     const r = this.rates;
     switch (name) {
@@ -253,7 +252,7 @@ export class Trainer {
     const pending: Promise<unknown>[] = [];
     while (this.step < this.options.steps && !signal?.aborted) {
       const step = ++this.step;
-      const index = this.nextView();
+      const index = this.sampler.next();
       const v = this.views[index];
       const encoder = this.device.createCommandEncoder({ label: `train step ${step}` });
       const poses = this.poses?.refines(index) ? this.poses : null;
