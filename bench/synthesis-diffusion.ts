@@ -8,7 +8,7 @@ import { setupNodeRuntime } from '../src/engine/models/node-runtime';
 import type { ExecutionProviderChoice } from '../src/engine/models/runtime';
 import { diffusionSynthesis } from '../src/engine/synthesis/diffusion/diffusion-synthesis';
 import { farthestPointSample } from '../src/engine/synthesis/diffusion/fps';
-import { releaseDiffusionModels } from '../src/engine/synthesis/diffusion/models';
+import { diffusionSessions, releaseDiffusionModels } from '../src/engine/synthesis/diffusion/models';
 import { contractModels, exactGeometry } from '../src/engine/synthesis/diffusion/test-fixtures';
 import { interpolateTrajectory } from '../src/engine/synthesis/trajectory';
 
@@ -24,14 +24,7 @@ export async function diffusionBench(device: GPUDevice, args: string[]): Promise
   for (const c of cases) {
     const spec = { ...c, plucker: true, sampler: { steps: c.steps } };
     const models = await contractModels(spec, ep, ep === 'wasm' ? undefined : device);
-    const sessions = [
-      models.unet,
-      models.vaeEncoder,
-      models.vaeDecoder,
-      models.imageEncoder,
-      models.structureEncoder,
-    ];
-    const createMs = Object.fromEntries(sessions.map((s) => [s?.role ?? '', s?.runtime.createMs ?? 0]));
+    const createMs = Object.fromEntries(diffusionSessions(models).map((s) => [s.role, s.runtime.createMs]));
     const { geometry, cameras } = exactGeometry(2, 8 * c.w, 8 * c.h);
     const traj = interpolateTrajectory(cameras, c.frames);
     let msPerStep = 0;

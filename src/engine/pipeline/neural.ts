@@ -14,7 +14,11 @@ import type { Manifest, ModelEntry } from '../models/manifest';
 import type { ExecutionProviderChoice } from '../models/runtime';
 import type { SamplerProgress, StageMethodInfo } from '../protocol';
 import { type DiffusionProgress, diffusionSynthesis } from '../synthesis/diffusion/diffusion-synthesis';
-import { loadDiffusionModels, releaseDiffusionModels } from '../synthesis/diffusion/models';
+import {
+  diffusionSessions,
+  loadDiffusionModels,
+  releaseDiffusionModels,
+} from '../synthesis/diffusion/models';
 import type { Trajectory } from '../synthesis/trajectory';
 import type { SynthesizedFrame } from '../synthesis/warp-fill';
 import type { PreparedPhoto } from './photos';
@@ -247,13 +251,7 @@ export async function diffusionStage(
     const entry = entries.find((e) => e.id === id);
     return unavailable(entry ? describeModel(entry) : 'the diffusion models', err);
   }
-  const sessions = [
-    models.unet,
-    models.vaeEncoder,
-    models.vaeDecoder,
-    models.imageEncoder,
-    models.structureEncoder,
-  ];
+  const sessions = diffusionSessions(models);
   try {
     const onProgress = (p: DiffusionProgress) => {
       switch (p.stage) {
@@ -284,7 +282,7 @@ export async function diffusionStage(
       frames,
       info: {
         method: 'diffusion',
-        models: sessions.filter((s) => s !== undefined).map((s) => s.id),
+        models: sessions.map((s) => s.id),
         ep: models.unet.runtime.ep,
       },
     };

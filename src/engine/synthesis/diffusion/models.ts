@@ -77,6 +77,11 @@ export async function loadDiffusionModels(
 }
 
 export async function releaseDiffusionModels(models: DiffusionModels): Promise<void> {
+  await Promise.all(diffusionSessions(models).map((s) => s.release()));
+}
+
+/** Every session of the set that was loaded (the optional ones only when present). */
+export function diffusionSessions(models: DiffusionModels): ModelSession[] {
   const all = [
     models.unet,
     models.vaeEncoder,
@@ -84,5 +89,5 @@ export async function releaseDiffusionModels(models: DiffusionModels): Promise<v
     models.imageEncoder,
     models.structureEncoder,
   ];
-  await Promise.all(all.map((s) => s?.release()));
+  return all.filter((s): s is ModelSession => s !== undefined);
 }
