@@ -317,8 +317,12 @@ export class Reconstruction {
     this.disposeTrainer();
     const geometry = this.outputs.geometry!;
     const frames = this.outputs.synthesis!.frames;
+    // The baseline gets as many splats as the point cloud has (capped by the budget), so that only the
+    // initialisation differs from the default run.
     const source =
-      this.setup.init === 'random' ? randomCloud(geometry.cloud, settings.splatBudget) : geometry.cloud;
+      this.setup.init === 'random'
+        ? randomCloud(geometry.cloud, Math.min(settings.splatBudget, geometry.cloud.count))
+        : geometry.cloud;
     const { splats, confidence } = await initSplats(this.device, source, {
       budget: settings.splatBudget,
       minConfidence: 0.3,
