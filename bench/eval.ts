@@ -12,7 +12,7 @@
  * the splats; the alignment then uses the refined cameras.
  */
 import { readFileSync } from 'node:fs';
-import { alignSimilarity, cameraIntoSource } from '../src/engine/geometry/align-cameras';
+import { alignSimilarity, cameraIntoSource, type Similarity } from '../src/engine/geometry/align-cameras';
 import { type Camera, scaleIntrinsics } from '../src/engine/geometry/camera';
 import { GpuContext } from '../src/engine/gpu/context';
 import { nodeGpu } from '../src/engine/gpu/node-gpu';
@@ -102,10 +102,15 @@ async function main(): Promise<void> {
   if (failure) fail(failure);
 
   const trainer = reconstruction.outputs.trainer!;
-  const sim = alignSimilarity(
-    await reconstructedInputCameras(reconstruction),
-    train.map((i) => scene.frames[i].camera),
-  );
+  const fitted = await reconstructedInputCameras(reconstruction);
+  const givenTrain = train.map((i) => scene.frames[i].camera);
+  const sim = alignSimilarity(fitted, givenTrain);
+  const alignment = alignmentResidual(fitted, givenTrain, sim);
+  if (poses === 'estimated')
+    console.log(
+      `training cameras after alignment: rotation ≤ ${alignment.rotationDeg.toFixed(2)}°, centre ≤ ` +
+        `${(100 * alignment.centre).toFixed(1)} % of their spread, focal ${(100 * alignment.focal).toFixed(1)} % off`,
+    );
   const workingSize = reconstruction.settings!.workingSize;
   const views = [];
   for (const i of test) {
@@ -148,12 +153,39 @@ async function main(): Promise<void> {
     ssim: mean('ssim'),
     lpips: null,
     per_view: scores,
+    alignment,
     seconds: (performance.now() - started) / 1000,
     splats: trainer.scene.count,
   };
   console.log(JSON.stringify(result));
   reconstruction.dispose();
   gpu.dispose();
+}
+
+/**
+ * How far the fitted training cameras are from the given ones once aligned: the largest rotation error,
+ * the largest centre error as a fraction of the centres' RMS distance from their mean, and the largest
+ * relative focal error (fx over image width, so working and file sizes compare). Zero-ish with given poses.
+ */
+function alignmentResidual(fitted: Camera[], given: Camera[], sim: Similarity) {
+  const inFitted = given.map((g) => cameraIntoSource(sim, g));
+  const centres = fitted.map((c) => [c.worldFromCamera[12], c.worldFromCamera[13], c.worldFromCamera[14]]);
+  const mean = [0, 1, 2].map((k) => centres.reduce((s, c) => s + c[k], 0) / centres.length);
+  const spread = Math.sqrt(
+    centres.reduce((s, c) => s + (c[0] - mean[0]) ** 2 + (c[1] - mean[1]) ** 2 + (c[2] - mean[2]) ** 2, 0) /
+      centres.length,
+  );
+  let rotationDeg = 0;
+  let centre = 0;
+  let focal = 0;
+  for (const [k, f] of fitted.entries()) {
+    const d = poseDistance(f, inFitted[k]);
+    rotationDeg = Math.max(rotationDeg, d.rotationDeg);
+    centre = Math.max(centre, d.translation / Math.max(spread, 1e-12));
+    const fx = (c: Camera) => c.intrinsics.fx / c.intrinsics.width;
+    focal = Math.max(focal, Math.abs(fx(f) / fx(given[k]) - 1));
+  }
+  return { rotationDeg, centre, focal };
 }
 
 /**
