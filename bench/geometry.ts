@@ -1,4 +1,9 @@
 /**
+ * `npm run bench -- geometry --sweep [--size=256x192] [--cases=tabletop:3:2,room:1:2]`: the issue-4 gate
+ * table, every case (3 presets × seeds 1–4 × 2 and 3 views, or the listed preset:seed:views cases) once
+ * without EXIF and once with the true focal as prior: errors, gate pass/fail, the bundle adjustment's
+ * focal uncertainty, pass counts (bench/geometry-sweep.ts).
+ *
  * `npm run bench -- geometry [--size=512x384] [--xfeat]`: the classical geometry stage end to end on
  * synthetic scenes (2 views: room seed 2, 3 views: objects seed 3 and tabletop seed 1, whose cameras aim
  * at one point: the hard case for the focal), rendered and encoded as PNG so the
@@ -23,6 +28,7 @@ import { decodeImage } from '../src/engine/io/decode-node';
 import { setupNodeRuntime } from '../src/engine/models/node-runtime';
 import { XFeat } from '../src/engine/models/xfeat';
 import { encodePng } from '../tools/synthetic/write-scene';
+import { sweep } from './geometry-sweep';
 import { adapterName, type Benchmark } from './types';
 
 const arg = (args: string[], name: string, fallback: string) =>
@@ -77,6 +83,7 @@ function row(label: string, r: ClassicalResult, f: GeometryFigures, decode: numb
 }
 
 const bench: Benchmark = async ({ gpu, args }) => {
+  if (args.includes('--sweep')) return sweep(gpu, args);
   const [width, height] = arg(args, 'size', '512x384').split('x').map(Number);
   const device = gpu.device;
   console.log(`adapter ${adapterName(gpu.handle.report)}, ${width}×${height}`);

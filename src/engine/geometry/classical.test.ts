@@ -54,9 +54,12 @@ function expectGates(figures: ReturnType<typeof geometryFigures>, maxRotationDeg
 // Three presets, two and three views; each once pose-free (no EXIF) and once with the true focal as
 // prior. Tabletop seed 1 is the converging-axes case (all cameras aim at one point) whose focal the
 // matcher's ~150 matches a pair left ill-determined (8 % off with 3 views); it needs the densified tracks.
+// Objects seed 3 with 2 views (optical axes 7° apart) passes only since occlusion-edge tracks are
+// rejected by neighbour consistency (pose/track-filter.ts; it was 6.3 % off before).
 const CASES: { preset: PresetName; seed: number; views: number }[] = [
   { preset: 'room', seed: 2, views: 2 },
   { preset: 'objects', seed: 3, views: 3 },
+  { preset: 'objects', seed: 3, views: 2 },
   { preset: 'tabletop', seed: 1, views: 2 },
   { preset: 'tabletop', seed: 1, views: 3 },
 ];
