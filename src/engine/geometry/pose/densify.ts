@@ -1,6 +1,7 @@
 import { sampsonSq } from './epipolar';
 import { ldltSolve } from './linalg';
 import { grayImage, gridCorners, makeTracker, trackBoth } from './patch-track';
+import { type ParallaxOptions, parallaxConsistent } from './plane-parallax';
 import {
   type ConsistencyOptions,
   epipolarConsistent,
@@ -24,7 +25,9 @@ import type { PoseImage } from './types';
  * into regions the matcher left sparse (repetitive or weak texture). Last, per pair, correspondences
  * whose distance from their epipolar line departs from their neighbours', then those whose displacement
  * departs from their neighbours' local affine motion, are dropped (track-filter.ts): patches on
- * occlusion edges and T-junctions that still correlated well and came back.
+ * occlusion edges and T-junctions that still correlated well and came back. On pairs dominated by one
+ * plane, a cluster of such tracks off the plane can still pass (they are each other's neighbours) and
+ * steer the cameras: plane-parallax.ts drops it when it disagrees with the epipole of the other tracks.
  *
  * On the synthetic scenes (256×192) this gives ~1000 tracks a pair with ~0.1 px of error across the
  * epipolar lines, against ~150 matches with ~0.2 px (and a tail of 1–3 px) from the matcher.
@@ -61,6 +64,8 @@ export interface DensifyOptions {
   consistency?: ConsistencyOptions | false;
   /** Then neighbour consistency of the whole displacement (track-filter.ts); false: off. */
   flow?: FlowOptions | false;
+  /** Then, on pairs dominated by one plane, plane-and-parallax consistency (plane-parallax.ts); false: off. */
+  parallax?: ParallaxOptions | false;
 }
 
 /** New correspondences of one input pair; `track` links the same corner across pairs. */
@@ -328,6 +333,12 @@ export function densifyMatches(
       const sb = keep.flatMap((k) => [o.b[2 * k], o.b[2 * k + 1]]);
       const first = keep;
       keep = flowConsistent(sa, sb, options.flow).map((k) => first[k]);
+    }
+    if (options.parallax !== false) {
+      const sa = keep.flatMap((k) => [o.a[2 * k], o.a[2 * k + 1]]);
+      const sb = keep.flatMap((k) => [o.b[2 * k], o.b[2 * k + 1]]);
+      const before = keep;
+      keep = parallaxConsistent(sa, sb, options.parallax).keep.map((k) => before[k]);
     }
     const a = new Float64Array(2 * keep.length);
     const b = new Float64Array(2 * keep.length);
