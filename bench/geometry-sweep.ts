@@ -3,12 +3,11 @@
  * synthetic case (3 presets × seeds 1–4 × 2 and 3 views, 256×192 by default) once without EXIF and once
  * with the true focal as prior. One row a run: rotation, translation direction, focal, depth errors,
  * coverage, the bundle adjustment's relative focal uncertainty, the gates passed; then pass counts.
- * The gates are the ones of classical.test.ts: rotation ≤ 1° (≤ 0.5° with the prior), translation ≤ 3°,
- * focal ≤ 3 %, median depth error ≤ 3 %, coverage ≥ 60 %.
+ * The gates are GEOMETRY_GATES (geometry-metrics.ts), the same the gate tests assert.
  */
 
 import { classicalGeometry, type GeometryPhoto } from '../src/engine/geometry/classical';
-import { type GeometryFigures, geometryFigures } from '../src/engine/geometry/geometry-metrics';
+import { failedGates, geometryFigures } from '../src/engine/geometry/geometry-metrics';
 import { makeSyntheticScene, PRESETS, type PresetName, renderView } from '../src/engine/geometry/synthetic';
 import type { GpuContext } from '../src/engine/gpu/context';
 import { adapterName } from './types';
@@ -55,16 +54,6 @@ function casesOf(args: string[]): Case[] {
   return all;
 }
 
-function failedGates(f: GeometryFigures, maxRotationDeg: number): string[] {
-  const failed: string[] = [];
-  if (!(f.maxRotationDeg <= maxRotationDeg)) failed.push('rot');
-  if (!(f.maxTranslationDeg <= 3)) failed.push('trans');
-  if (!(f.maxFocal <= 0.03)) failed.push('focal');
-  if (!(f.maxDepthError <= 0.03)) failed.push('depth');
-  if (!(f.minCoverage >= 0.6)) failed.push('cover');
-  return failed;
-}
-
 const fmt = (x: number, digits: number) => (Number.isFinite(x) ? x.toFixed(digits) : '—');
 
 export async function sweep(gpu: GpuContext, args: string[]): Promise<Record<string, unknown>> {
@@ -97,7 +86,7 @@ export async function sweep(gpu: GpuContext, args: string[]): Promise<Record<str
       try {
         const r = await classicalGeometry(gpu.device, photos);
         const f = geometryFigures(r.views, truth);
-        const failed = failedGates(f, prior === 'true' ? 0.5 : 1);
+        const failed = failedGates(f, prior === 'true');
         row = {
           label,
           prior,

@@ -14,7 +14,7 @@ import { applyOrientation } from '../io/image';
 import { readTransforms, relativeTo } from '../io/transforms';
 import type { Camera } from './camera';
 import { classicalGeometry, type GeometryPhoto } from './classical';
-import { describeFigures, geometryFigures } from './geometry-metrics';
+import { describeFigures, GEOMETRY_GATES, geometryFigures } from './geometry-metrics';
 import { fromRotationTranslation, multiply } from './mat4';
 import { PoseError } from './pose';
 import { makeSyntheticScene, type PresetName, renderView } from './synthetic';
@@ -44,11 +44,12 @@ const photosOf = (renders: { width: number; height: number; rgba: Uint8ClampedAr
   );
 
 function expectGates(figures: ReturnType<typeof geometryFigures>, maxRotationDeg: number): void {
+  const g = GEOMETRY_GATES;
   expect(figures.maxRotationDeg).toBeLessThanOrEqual(maxRotationDeg);
-  expect(figures.maxTranslationDeg).toBeLessThanOrEqual(3);
-  expect(figures.maxFocal).toBeLessThanOrEqual(0.03);
-  expect(figures.maxDepthError).toBeLessThanOrEqual(0.03);
-  expect(figures.minCoverage).toBeGreaterThanOrEqual(0.6);
+  expect(figures.maxTranslationDeg).toBeLessThanOrEqual(g.maxTranslationDeg);
+  expect(figures.maxFocal).toBeLessThanOrEqual(g.maxFocal);
+  expect(figures.maxDepthError).toBeLessThanOrEqual(g.maxDepthError);
+  expect(figures.minCoverage).toBeGreaterThanOrEqual(g.minCoverage);
 }
 
 // Three presets, two and three views; each once pose-free (no EXIF) and once with the true focal as
@@ -75,7 +76,7 @@ describe('classical geometry gates on synthetic scenes', () => {
       const f = geometryFigures(result.views, { cameras: s.cameras, depth: renders.map((r) => r.depth) });
       const dense = result.pose?.pairs.map((p) => p.dense).join('/');
       console.log(`${label}, no prior: ${describeFigures(f)}, dense tracks a pair ${dense}`);
-      expectGates(f, 1);
+      expectGates(f, GEOMETRY_GATES.maxRotationDeg);
       expect(result.cloud.count).toBeGreaterThan(1000);
       // The photos were densified: far more correspondences than the matcher's.
       for (const p of result.pose!.pairs) expect(p.dense).toBeGreaterThan(p.verified);
@@ -87,7 +88,7 @@ describe('classical geometry gates on synthetic scenes', () => {
       expect(result.pose?.focalEstimated).toBe(false);
       const f = geometryFigures(result.views, { cameras: s.cameras, depth: renders.map((r) => r.depth) });
       console.log(`${label}, true prior: ${describeFigures(f)}`);
-      expectGates(f, 0.5);
+      expectGates(f, GEOMETRY_GATES.maxRotationDegWithPrior);
     });
   }
 });
@@ -218,6 +219,6 @@ describe('bad input', () => {
       depth: [r0.depth, rolledDepth],
     });
     console.log(`landscape + portrait: ${describeFigures(f)}`);
-    expectGates(f, 1);
+    expectGates(f, GEOMETRY_GATES.maxRotationDeg);
   });
 });

@@ -18,6 +18,28 @@ export interface DepthGate {
   confidentPixels: number;
 }
 
+/** The issue's gates (rotation ≤ 0.5° instead when the true focal is given as prior). */
+export const GEOMETRY_GATES = {
+  maxRotationDeg: 1,
+  maxRotationDegWithPrior: 0.5,
+  maxTranslationDeg: 3,
+  maxFocal: 0.03,
+  maxDepthError: 0.03,
+  minCoverage: 0.6,
+} as const;
+
+/** Names of the gates `f` misses (rot, trans, focal, depth, cover); empty when it passes. */
+export function failedGates(f: GeometryFigures, withPrior: boolean): string[] {
+  const g = GEOMETRY_GATES;
+  const failed: string[] = [];
+  if (!(f.maxRotationDeg <= (withPrior ? g.maxRotationDegWithPrior : g.maxRotationDeg))) failed.push('rot');
+  if (!(f.maxTranslationDeg <= g.maxTranslationDeg)) failed.push('trans');
+  if (!(f.maxFocal <= g.maxFocal)) failed.push('focal');
+  if (!(f.maxDepthError <= g.maxDepthError)) failed.push('depth');
+  if (!(f.minCoverage >= g.minCoverage)) failed.push('cover');
+  return failed;
+}
+
 export interface GeometryFigures extends PoseErrors {
   /** Global scale applied to our depths before comparing. */
   scale: number;

@@ -328,26 +328,24 @@ export function densifyMatches(
     if (!f || options.consistency === false || o.track.length === 0)
       return { a: Float64Array.from(o.a), b: Float64Array.from(o.b), track: Uint32Array.from(o.track) };
     let keep = epipolarConsistent(o.a, o.b, f, options.consistency);
-    if (options.flow !== false) {
-      const sa = keep.flatMap((k) => [o.a[2 * k], o.a[2 * k + 1]]);
-      const sb = keep.flatMap((k) => [o.b[2 * k], o.b[2 * k + 1]]);
-      const first = keep;
-      keep = flowConsistent(sa, sb, options.flow).map((k) => first[k]);
-    }
-    if (options.parallax !== false) {
-      const sa = keep.flatMap((k) => [o.a[2 * k], o.a[2 * k + 1]]);
-      const sb = keep.flatMap((k) => [o.b[2 * k], o.b[2 * k + 1]]);
+    // Each further filter sees only the survivors; its indices map back through `keep`.
+    const narrow = (filter: (a: Float64Array, b: Float64Array) => number[]) => {
       const before = keep;
-      keep = parallaxConsistent(sa, sb, options.parallax).keep.map((k) => before[k]);
-    }
-    const a = new Float64Array(2 * keep.length);
-    const b = new Float64Array(2 * keep.length);
-    const track = new Uint32Array(keep.length);
-    keep.forEach((k, n) => {
-      a.set([o.a[2 * k], o.a[2 * k + 1]], 2 * n);
-      b.set([o.b[2 * k], o.b[2 * k + 1]], 2 * n);
-      track[n] = o.track[k];
-    });
-    return { a, b, track };
+      keep = filter(pick(o.a, before), pick(o.b, before)).map((k) => before[k]);
+    };
+    if (options.flow !== false) narrow((a, b) => flowConsistent(a, b, options.flow || undefined));
+    if (options.parallax !== false)
+      narrow((a, b) => parallaxConsistent(a, b, options.parallax || undefined).keep);
+    return { a: pick(o.a, keep), b: pick(o.b, keep), track: Uint32Array.from(keep, (k) => o.track[k]) };
   });
+}
+
+/** The points `keep` of an x, y interleaved list. */
+function pick(xy: ArrayLike<number>, keep: number[]): Float64Array {
+  const out = new Float64Array(2 * keep.length);
+  keep.forEach((k, n) => {
+    out[2 * n] = xy[2 * k];
+    out[2 * n + 1] = xy[2 * k + 1];
+  });
+  return out;
 }
