@@ -1,7 +1,7 @@
 /**
  * `npm run eval -- --scene path/to/transforms.json --train 0,8,16 [--test rest|i,j,…]
  *    [--poses estimated|given] [--preset fast|balanced|quality] [--steps N] [--no-synthesis] [--init random]
- *    [--refine-poses]`
+ *    [--refine-poses] [--renders DIR]`
  *
  * Protocol: reconstruct from the training views only (estimated poses: pose-free; given: the file's
  * cameras, posed mode), align the reconstruction's training cameras to the file's by a similarity
@@ -9,9 +9,11 @@
  * [0,1] RGB, SSIM with an 11×11 Gaussian window). Prints a line per test view, the means, and one JSON
  * object as the last stdout line. `--init random` is the plain-3DGS baseline (random splats in the
  * reconstructed bounding box instead of the point cloud). `--refine-poses` optimises the input cameras with
- * the splats; the alignment then uses the refined cameras.
+ * the splats; the alignment then uses the refined cameras. `--renders DIR` writes, per test view, the render,
+ * the photo and their absolute difference (×4) side by side as DIR/view_<i>.png.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { alignSimilarity, cameraIntoSource, type Similarity } from '../src/engine/geometry/align-cameras';
 import { type Camera, scaleIntrinsics } from '../src/engine/geometry/camera';
 import { GpuContext } from '../src/engine/gpu/context';
@@ -24,9 +26,10 @@ import type { Preset, RunOptions } from '../src/engine/protocol';
 import { scoreViews } from '../src/engine/splats/evaluate';
 import { poseDistance } from '../src/engine/splats/pose-refine';
 import { ProgressBar } from '../tools/cli-progress';
+import { encodePng } from '../tools/synthetic/write-scene';
 
 const USAGE =
-  'usage: npm run eval -- --scene transforms.json --train 0,8,16 [--test rest|i,j,…] [--poses estimated|given] [--preset fast|balanced|quality] [--steps N] [--no-synthesis] [--init random] [--refine-poses]';
+  'usage: npm run eval -- --scene transforms.json --train 0,8,16 [--test rest|i,j,…] [--poses estimated|given] [--preset fast|balanced|quality] [--steps N] [--no-synthesis] [--init random] [--refine-poses] [--renders DIR]';
 
 function fail(reason: string): never {
   console.error(`eval: ${reason}`);
@@ -58,6 +61,7 @@ async function main(): Promise<void> {
     refinePoses: argv.includes('--refine-poses') || undefined,
   };
   const init = opt('--init') === 'random' ? 'random' : 'points';
+  const rendersDir = opt('--renders');
 
   let json: unknown;
   try {
@@ -130,7 +134,16 @@ async function main(): Promise<void> {
   const scores = await scoreViews(device, trainer.scene, views, {
     shDegree: trainer.options.shDegree,
     near: trainer.options.near,
+    keepRenders: rendersDir !== undefined,
   });
+  if (rendersDir) {
+    mkdirSync(rendersDir, { recursive: true });
+    for (const [k, i] of test.entries()) {
+      const { width, height } = views[k].camera.intrinsics;
+      const png = encodePng(3 * width, height, sideBySide(scores[k].render!, views[k].rgba, width, height));
+      writeFileSync(join(rendersDir, `view_${i}.png`), png);
+    }
+  }
   const mean = (k: 'psnr' | 'ssim') => scores.reduce((s, v) => s + v[k], 0) / scores.length;
   console.log('view   PSNR (dB)   SSIM');
   for (const [k, i] of test.entries()) {
@@ -152,7 +165,7 @@ async function main(): Promise<void> {
     psnr: mean('psnr'),
     ssim: mean('ssim'),
     lpips: null,
-    per_view: scores,
+    per_view: scores.map(({ psnr, ssim }) => ({ psnr, ssim })),
     alignment,
     seconds: (performance.now() - started) / 1000,
     splats: trainer.scene.count,
@@ -160,6 +173,30 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(result));
   reconstruction.dispose();
   gpu.dispose();
+}
+
+/** Render | photo | 4 × |render − photo|, one RGBA row-major image three views wide. */
+function sideBySide(
+  render: Float32Array,
+  photo: Uint8ClampedArray,
+  width: number,
+  height: number,
+): Uint8Array {
+  const out = new Uint8Array(3 * width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const src = (y * width + x) * 4;
+      const row = y * 3 * width;
+      for (let c = 0; c < 3; c++) {
+        const r = Math.round(255 * Math.min(1, Math.max(0, render[src + c])));
+        out[(row + x) * 4 + c] = r;
+        out[(row + width + x) * 4 + c] = photo[src + c];
+        out[(row + 2 * width + x) * 4 + c] = Math.min(255, 4 * Math.abs(r - photo[src + c]));
+      }
+      for (let p = 0; p < 3; p++) out[(row + p * width + x) * 4 + 3] = 255;
+    }
+  }
+  return out;
 }
 
 /**

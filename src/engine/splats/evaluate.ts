@@ -1,6 +1,6 @@
 /** PSNR and SSIM of the splats rendered at given cameras against reference images (evaluation). */
 import type { Camera } from '../geometry/camera';
-import { createBuffer, STORAGE } from '../gpu/buffers';
+import { createBuffer, readF32, STORAGE } from '../gpu/buffers';
 import { ImageLoss, psnr } from './loss';
 import { Rasterizer } from './rasterizer';
 import type { GpuScene } from './scene';
@@ -9,13 +9,15 @@ import { targetPixels } from './trainer';
 export interface ScoredView {
   psnr: number;
   ssim: number;
+  /** The rendered view (RGBA floats in [0,1]), only when asked for with `keepRenders`. */
+  render?: Float32Array;
 }
 
 export async function scoreViews(
   device: GPUDevice,
   scene: GpuScene,
   views: { camera: Camera; rgba: Uint8ClampedArray }[],
-  opts: { shDegree: number; near: number; background?: [number, number, number] },
+  opts: { shDegree: number; near: number; background?: [number, number, number]; keepRenders?: boolean },
 ): Promise<ScoredView[]> {
   const out: ScoredView[] = [];
   for (const view of views) {
@@ -33,7 +35,8 @@ export async function scoreViews(
     loss.encode(encoder, raster.image, target, null, grad);
     device.queue.submit([encoder.finish()]);
     const values = await loss.read();
-    out.push({ psnr: psnr(values.mse), ssim: values.ssim });
+    const render = opts.keepRenders ? await readF32(device, raster.image, width * height * 4) : undefined;
+    out.push({ psnr: psnr(values.mse), ssim: values.ssim, ...(render ? { render } : {}) });
     for (const b of [target, grad]) b.destroy();
     loss.destroy();
     raster.destroy();
