@@ -12,9 +12,16 @@
 // lane, through its R splats back to front, so every pixel meets the whole batch back to front and no two
 // threads touch the same pixel state in a step (a diagonal wavefront: one barrier a step, M + S − 1 steps
 // a batch). Each thread sums its splats' gradients over its pixels in registers; the L lane partials are
-// then reduced in workgroup memory and added to grad2d once per splat per batch.
+// then added into one workgroup accumulator per splat and component, which is added to grad2d once per
+// splat per batch.
 //
-// WGSL has no floating-point atomics (neither in storage nor in workgroup memory), so the add is a
+// Barriers are what this kernel is built around: each costs every invocation of the workgroup (on
+// SwiftShader about 20 µs for 256 invocations, the bulk of the backward), so the batch takes few wide
+// steps (R = 8) and the lane partials meet in workgroup atomics instead of a barrier-per-round tree.
+// Threads are numbered lane-major (consecutive invocations are different slots, hence different splats),
+// so the compare-exchange loops of neighbouring invocations rarely collide.
+//
+// WGSL has no floating-point atomics (neither in storage nor in workgroup memory), so an add is a
 // compare-exchange loop on the f32's bit pattern held in an atomic<u32>.
 
 @group(0) @binding(0) var<uniform> cam: Camera;
@@ -32,11 +39,11 @@ const PER_SLOT: u32 = RASTER_BWD_SPLATS_PER_SLOT;
 const BATCH: u32 = SLOTS * PER_SLOT;
 const LANES: u32 = PIXELS / SLOTS;
 const LANE_PIXELS: u32 = PIXELS / LANES;
+const ACC: u32 = BATCH * SPLAT_GRAD2D_FLOATS;
 const_assert PIXELS % SLOTS == 0u;
-const_assert SLOTS * 3u <= PIXELS;
 const_assert BATCH <= PIXELS;
 
-// 14.5 KB in all (the WebGPU default limit is 16 KB).
+// 15.5 KB in all (the WebGPU default limit is 16 KB).
 var<workgroup> s_t: array<f32, PIXELS>;
 var<workgroup> s_q: array<f32, PIXELS>;
 var<workgroup> s_gr: array<f32, PIXELS>;
@@ -46,8 +53,8 @@ var<workgroup> s_last: array<u32, PIXELS>;
 var<workgroup> s_mean_o_cut: array<vec4<f32>, BATCH>; // u, v, opacity, cutoff
 var<workgroup> s_conic_r: array<vec4<f32>, BATCH>;    // a, b, c, red
 var<workgroup> s_gb_color: array<vec2<f32>, BATCH>;   // green, blue
-var<workgroup> s_id: array<u32, BATCH>;
-var<workgroup> s_partial: array<f32, PIXELS * 3u>;
+// Per batch splat and gradient component (grad2d's layout), f32 bits.
+var<workgroup> s_acc: array<atomic<u32>, ACC>;
 var<workgroup> s_max_last: atomic<u32>;
 var<workgroup> s_end: u32;
 
@@ -56,6 +63,16 @@ fn atomic_add_f32(at: u32, v: f32) {
   var old = atomicLoad(&grad2d[at]);
   loop {
     let r = atomicCompareExchangeWeak(&grad2d[at], old, bitcast<u32>(bitcast<f32>(old) + v));
+    if (r.exchanged) { break; }
+    old = r.old_value;
+  }
+}
+
+fn shared_add_f32(at: u32, v: f32) {
+  if (v == 0.0) { return; }
+  var old = atomicLoad(&s_acc[at]);
+  loop {
+    let r = atomicCompareExchangeWeak(&s_acc[at], old, bitcast<u32>(bitcast<f32>(old) + v));
     if (r.exchanged) { break; }
     old = r.old_value;
   }
@@ -72,6 +89,7 @@ fn rasterize_backward(
 
   // Stage the per-pixel state; pixel lid of the tile is (lid % TILE_SIZE, lid / TILE_SIZE).
   if (lid == 0u) { atomicStore(&s_max_last, 0u); }
+  for (var k = lid; k < ACC; k += PIXELS) { atomicStore(&s_acc[k], 0u); }
   workgroupBarrier();
   let pix = origin + vec2<u32>(lid % TILE_SIZE, lid / TILE_SIZE);
   if (pix.x < cam.size.x && pix.y < cam.size.y) {
@@ -99,8 +117,8 @@ fn rasterize_backward(
   // Batches walk the list back to front from the furthest last contributor of the tile.
   var end = workgroupUniformLoad(&s_end);
 
-  let slot = lid / LANES;
-  let lane = lid % LANES;
+  let slot = lid % SLOTS;
+  let lane = lid / SLOTS;
   while (end > 0u) {
     let nk = min(BATCH, end);
     // Batch position j = 0 is the backmost splat: list position end − 1 − j.
@@ -112,7 +130,6 @@ fn rasterize_backward(
       s_mean_o_cut[lid] = vec4<f32>(r0.xy, r0.w, r1.w);
       s_conic_r[lid] = vec4<f32>(r1.xyz, r2.x);
       s_gb_color[lid] = r2.yz;
-      s_id[lid] = id;
     }
     workgroupBarrier();
 
@@ -167,28 +184,30 @@ fn rasterize_backward(
       workgroupBarrier();
     }
 
-    // Sum the L lane partials of each splat, three components a round, one global add per component.
-    for (var r = 0u; r < PER_SLOT; r++) {
-      for (var part = 0u; part < 3u; part++) {
-        var v = g_mean_o[r];
-        if (part == 1u) { v = g_conic[r]; }
-        if (part == 2u) { v = g_rgb[r]; }
-        s_partial[lid * 3u] = v.x;
-        s_partial[lid * 3u + 1u] = v.y;
-        s_partial[lid * 3u + 2u] = v.z;
-        workgroupBarrier();
-        if (lid < SLOTS * 3u) {
-          let k = lid / 3u;
-          let c = lid % 3u;
-          let j = k * PER_SLOT + r;
-          if (j < nk) {
-            var sum = 0.0;
-            for (var l = 0u; l < LANES; l++) { sum += s_partial[(k * LANES + l) * 3u + c]; }
-            atomic_add_f32(s_id[j] * SPLAT_GRAD2D_FLOATS + part * 3u + c, sum);
-          }
-        }
-        workgroupBarrier();
+    // The L lane partials of each splat meet in the workgroup accumulators (the last step's barrier
+    // ordered them after the previous batch's reads), then one global add per splat and component.
+    if (slot < used_slots) {
+      for (var r = 0u; r < PER_SLOT; r++) {
+        let j = slot * PER_SLOT + r;
+        if (j >= nk) { break; }
+        let at = j * SPLAT_GRAD2D_FLOATS;
+        shared_add_f32(at, g_mean_o[r].x);
+        shared_add_f32(at + 1u, g_mean_o[r].y);
+        shared_add_f32(at + 2u, g_mean_o[r].z);
+        shared_add_f32(at + 3u, g_conic[r].x);
+        shared_add_f32(at + 4u, g_conic[r].y);
+        shared_add_f32(at + 5u, g_conic[r].z);
+        shared_add_f32(at + 6u, g_rgb[r].x);
+        shared_add_f32(at + 7u, g_rgb[r].y);
+        shared_add_f32(at + 8u, g_rgb[r].z);
       }
+    }
+    workgroupBarrier();
+    for (var k = lid; k < nk * SPLAT_GRAD2D_FLOATS; k += PIXELS) {
+      let j = k / SPLAT_GRAD2D_FLOATS;
+      let id = isect_ids[range.x + end - 1u - j];
+      atomic_add_f32(id * SPLAT_GRAD2D_FLOATS + k % SPLAT_GRAD2D_FLOATS, bitcast<f32>(atomicLoad(&s_acc[k])));
+      atomicStore(&s_acc[k], 0u);
     }
     end -= nk;
   }

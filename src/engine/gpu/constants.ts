@@ -25,9 +25,9 @@ export const GPU_CONSTANTS = {
   /** SSIM Gaussian window radius: 11 taps (the window's sigma lives in splats/loss.ts, it is not a u32). */
   SSIM_RADIUS: 5,
   /** Wavefront slots of the tiled backward rasterizer (TILE_SIZE² threads = slots × pixel lanes). */
-  RASTER_BWD_SLOTS: 32,
+  RASTER_BWD_SLOTS: 16,
   /** Consecutive splats each backward slot handles per step: a batch is SLOTS × this many splats. */
-  RASTER_BWD_SPLATS_PER_SLOT: 4,
+  RASTER_BWD_SPLATS_PER_SLOT: 8,
   /** vec4<f32> per projected splat record: (u, v, depth, opacity), (conic a, b, c, cutoff), (r, g, b, 0). */
   SPLAT_RECORD_VEC4S: 3,
   /** f32 per splat of screen-space gradients: mean (2), opacity, conic (3), colour (3). */
