@@ -16,8 +16,9 @@
 // splat per batch.
 //
 // Barriers are what this kernel is built around: each costs every invocation of the workgroup (on
-// SwiftShader about 20 µs for 256 invocations, the bulk of the backward), so the batch takes few wide
-// steps (R = 8) and the lane partials meet in workgroup atomics instead of a barrier-per-round tree.
+// SwiftShader about 20 µs for 256 invocations, most of the backward under the former 32 × 4 schedule), so
+// the batch takes few wide steps (R = 8) and the lane partials meet in workgroup atomics instead of a
+// barrier-per-round tree.
 // Threads are numbered lane-major (consecutive invocations are different slots, hence different splats),
 // so the compare-exchange loops of neighbouring invocations rarely collide.
 //
