@@ -10,7 +10,8 @@
  * object as the last stdout line. `--init random` is the plain-3DGS baseline (random splats in the
  * reconstructed bounding box instead of the point cloud). `--refine-poses` optimises the input cameras with
  * the splats; the alignment then uses the refined cameras. `--renders DIR` writes, per test view, the render,
- * the photo and their absolute difference (×4) side by side as DIR/view_<i>.png.
+ * the photo and their absolute difference (×4) side by side as DIR/view_<i>.png. Scenes with true depth
+ * (the project's synthetic ones) also get a reference figure (`reference_psnr`, see warp-reference.ts).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,13 +21,14 @@ import { GpuContext } from '../src/engine/gpu/context';
 import { nodeGpu } from '../src/engine/gpu/node-gpu';
 import { decodeImage } from '../src/engine/io/decode-node';
 import { resizeImage } from '../src/engine/io/image';
-import { readTransforms, relativeTo } from '../src/engine/io/transforms';
+import { readTransforms, relativeTo, type TransformsFrame } from '../src/engine/io/transforms';
 import { Reconstruction } from '../src/engine/pipeline/reconstruction';
 import type { Preset, RunOptions } from '../src/engine/protocol';
 import { scoreViews } from '../src/engine/splats/evaluate';
 import { poseDistance } from '../src/engine/splats/pose-refine';
 import { ProgressBar } from '../tools/cli-progress';
-import { encodePng } from '../tools/synthetic/write-scene';
+import { decodeDepthF32, encodePng } from '../tools/synthetic/write-scene';
+import { type DepthView, type WarpReference, warpReference } from './warp-reference';
 
 const USAGE =
   'usage: npm run eval -- --scene transforms.json --train 0,8,16 [--test rest|i,j,…] [--poses estimated|given] [--preset fast|balanced|quality] [--steps N] [--no-synthesis] [--init random] [--refine-poses] [--renders DIR]';
@@ -79,6 +81,9 @@ async function main(): Promise<void> {
     if (i >= n) fail(`frame ${i} does not exist (the scene has ${n} frames)`);
   if (train.length < 2) fail('--train needs at least two frames');
   if (test.length === 0) fail('no test frames');
+  const both = test.filter((i) => train.includes(i));
+  if (both.length > 0)
+    fail(`frame ${both.join(', ')} is in both --train and --test; test frames must be held out`);
 
   const started = performance.now();
   const gpu = await GpuContext.create({ gpu: nodeGpu() });
@@ -152,6 +157,12 @@ async function main(): Promise<void> {
     );
   }
   console.log(`mean   ${mean('psnr').toFixed(2).padStart(8)}   ${mean('ssim').toFixed(4)}`);
+  const reference = await depthReference(scene.frames, train, test, workingSize);
+  if (reference)
+    console.log(
+      `reference: the nearest training photo warped with the true depth scores ${reference.psnr.toFixed(2)} dB ` +
+        `on the ${(100 * reference.coverage).toFixed(1)} % of test pixels the training photos see`,
+    );
   const result = {
     scene: scenePath,
     train,
@@ -167,12 +178,41 @@ async function main(): Promise<void> {
     lpips: null,
     per_view: scores.map(({ psnr, ssim }) => ({ psnr, ssim })),
     alignment,
+    reference_psnr: reference?.psnr ?? null,
     seconds: (performance.now() - started) / 1000,
     splats: trainer.scene.count,
   };
   console.log(JSON.stringify(result));
   reconstruction.dispose();
   gpu.dispose();
+}
+
+/**
+ * warpReference averaged over the test views (like the scores: the mean of their PSNRs), when every frame has raw
+ * float32 true depth (the project's synthetic scenes) and the photos are scored at their own size; else null.
+ */
+async function depthReference(
+  frames: TransformsFrame[],
+  train: number[],
+  test: number[],
+  workingSize: number,
+): Promise<WarpReference | null> {
+  const all = [...train, ...test];
+  if (!all.every((i) => frames[i].depthPath?.endsWith('.f32'))) return null;
+  const load = async (i: number): Promise<DepthView | null> => {
+    const { camera, imagePath, filePath, depthPath } = frames[i];
+    const { image } = await decodeImage(new Uint8Array(readFileSync(imagePath)), filePath);
+    const depth = decodeDepthF32(readFileSync(depthPath!));
+    const { width, height } = camera.intrinsics;
+    const fits = image.width === width && image.height === height && depth.length === width * height;
+    return fits && Math.max(width, height) <= workingSize ? { camera, rgba: image.data, depth } : null;
+  };
+  const trainViews = await Promise.all(train.map(load));
+  const testViews = await Promise.all(test.map(load));
+  if ([...trainViews, ...testViews].some((v) => v === null)) return null;
+  const each = testViews.map((v) => warpReference(v!, trainViews as DepthView[]));
+  const mean = (k: 'psnr' | 'coverage') => each.reduce((s, r) => s + r[k], 0) / each.length;
+  return { psnr: mean('psnr'), coverage: mean('coverage') };
 }
 
 /** Render | photo | 4 × |render − photo|, one RGBA row-major image three views wide. */

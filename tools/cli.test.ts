@@ -140,6 +140,9 @@ describe('npm run eval', () => {
     expect(out.psnr).toBeGreaterThan(blackPsnr + 2);
     expect(out.alignment.rotationDeg).toBeLessThan(1e-3);
     expect(r.stdout).toMatch(/^ {3}1 {3}/m); // the per-view line
+    // The scene has true depth, so the warp reference is there; a 3-step render is far below it.
+    expect(out.reference_psnr).toBeGreaterThan(out.psnr + 5);
+    expect(r.stdout).toMatch(/^reference: .* dB on the \d+\.\d % of test pixels/m);
     const png = PNG.sync.read(readFileSync(join(renders, 'view_1.png')));
     expect([png.width, png.height]).toEqual([3 * 256, 192]);
   });
@@ -148,5 +151,14 @@ describe('npm run eval', () => {
     const r = await run('bench/eval.ts', ['--scene', join(scene, 'transforms.json'), '--train', '0,7']);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n').at(-1)).toBe('eval: frame 7 does not exist (the scene has 3 frames)');
+  });
+
+  it('exits 1 with one line when a test frame is also a training frame', async () => {
+    const args = ['--scene', join(scene, 'transforms.json'), '--train', '0,2', '--test', '1,2'];
+    const r = await run('bench/eval.ts', args);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n').at(-1)).toBe(
+      'eval: frame 2 is in both --train and --test; test frames must be held out',
+    );
   });
 });

@@ -1,0 +1,80 @@
+/**
+ * A reference figure for scenes that come with true depth (the project's synthetic scenes): every test pixel's
+ * true surface point is looked up in the nearest training photo that sees it (bilinear), and the result is
+ * scored by PSNR over the pixels some training photo sees. It measures how much of a test view the training
+ * photos hold at their resolution with perfect geometry, so that an evaluation figure can be read against it:
+ * a reconstruction from those photos can exceed it only by combining several of them.
+ */
+import { type Camera, projectPoint, unprojectPixel } from '../src/engine/geometry/camera';
+import { transformPoint } from '../src/engine/geometry/mat4';
+
+export interface DepthView {
+  camera: Camera;
+  /** RGBA8 of camera.intrinsics' size. */
+  rgba: Uint8Array | Uint8ClampedArray;
+  /** z along the optical axis at each pixel centre; non-finite where nothing is hit. */
+  depth: Float32Array;
+}
+
+export interface WarpReference {
+  /** PSNR (RGB in [0,1]) over the covered pixels; Infinity when they match exactly. */
+  psnr: number;
+  /** Share of the test view's pixels that some training view sees. */
+  coverage: number;
+}
+
+/** A point counts as seen when its depth is within this fraction of the training view's true depth. */
+const VISIBLE_TOLERANCE = 0.02;
+
+const centre = (c: Camera) => transformPoint(c.worldFromCamera, [0, 0, 0]);
+
+export function warpReference(test: DepthView, train: DepthView[]): WarpReference {
+  const { width, height } = test.camera.intrinsics;
+  const at = centre(test.camera);
+  const order = [...train].sort((a, b) => distance(centre(a.camera), at) - distance(centre(b.camera), at));
+  let squared = 0;
+  let covered = 0;
+  const sample: number[] = [0, 0, 0];
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const z = test.depth[y * width + x];
+      if (!Number.isFinite(z)) continue;
+      const point = unprojectPixel(test.camera, x + 0.5, y + 0.5, z);
+      if (!order.some((view) => lookUp(view, point, sample))) continue;
+      for (let c = 0; c < 3; c++) squared += ((sample[c] - test.rgba[(y * width + x) * 4 + c]) / 255) ** 2;
+      covered++;
+    }
+  }
+  return {
+    psnr: covered === 0 ? Number.NaN : -10 * Math.log10(squared / (3 * covered)),
+    coverage: covered / (width * height),
+  };
+}
+
+/** Bilinear colour of `point` in `view` into `out` when the view sees it; false otherwise. */
+function lookUp(view: DepthView, point: [number, number, number], out: number[]): boolean {
+  const { width, height } = view.camera.intrinsics;
+  const [u, v, z] = projectPoint(view.camera, point);
+  if (!(z > 0)) return false;
+  if (!(u >= 0 && u < width && v >= 0 && v < height)) return false;
+  const seen = view.depth[Math.floor(v) * width + Math.floor(u)];
+  if (!(Math.abs(seen - z) <= VISIBLE_TOLERANCE * z)) return false;
+  // Bilinear between pixel centres; the outermost half pixel repeats the edge.
+  const fx = Math.min(Math.max(u - 0.5, 0), width - 1);
+  const fy = Math.min(Math.max(v - 0.5, 0), height - 1);
+  const x0 = Math.floor(fx);
+  const y0 = Math.floor(fy);
+  const x1 = Math.min(x0 + 1, width - 1);
+  const y1 = Math.min(y0 + 1, height - 1);
+  const ax = fx - x0;
+  const ay = fy - y0;
+  const px = (xx: number, yy: number, c: number) => view.rgba[(yy * width + xx) * 4 + c];
+  for (let c = 0; c < 3; c++) {
+    const top = (1 - ax) * px(x0, y0, c) + ax * px(x1, y0, c);
+    const bottom = (1 - ax) * px(x0, y1, c) + ax * px(x1, y1, c);
+    out[c] = (1 - ay) * top + ay * bottom;
+  }
+  return true;
+}
+
+const distance = (a: number[], b: number[]) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
