@@ -18,6 +18,7 @@ import { invertRigid, multiply } from './mat4';
 import { estimateCameras, type Matches, type PoseOptions, type PoseResult } from './pose';
 import { triangulateWithCameras } from './posed-points';
 import { computeDepth } from './stereo/compute-depth';
+import { depthRangeFromPoints } from './stereo/neighbours';
 import type { GeometryResult, ViewGeometry } from './types';
 
 export interface GeometryPhoto {
@@ -74,8 +75,15 @@ export type ClassicalResult = GeometryResult & {
   sparsePoints: Float32Array;
 };
 
-/** Posed mode: fewer triangulated points than this cannot bound the sweep. */
-const MIN_POSED_POINTS = 20;
+/**
+ * Posed mode: fewer triangulated points than MIN_POSED_POINTS cannot bound the sweep. Below
+ * FEW_POSED_POINTS (small or plain photos) their whole depth span, widened, bounds it instead of the
+ * 2–98 % percentiles: a few points say little about the ends of the range, and 96 inverse-depth planes
+ * afford a 4× wider one.
+ */
+const MIN_POSED_POINTS = 8;
+const FEW_POSED_POINTS = 20;
+const FEW_POINTS_RANGE = { lo: 0, hi: 1, nearFactor: 0.5, farFactor: 2, minPoints: 3 };
 
 const now = () => performance.now();
 
@@ -173,6 +181,7 @@ export async function classicalGeometry(
   let cameras: Camera[];
   let sparse: Float32Array;
   let pose: PoseResult | null = null;
+  let depthRange: [number, number][] | undefined;
 
   const matches = await matchAll(device, photos, options, timings, progress);
   const matchCounts = matches.map((m) => ({ i: m.i, j: m.j, matches: m.a.length / 2 }));
@@ -188,10 +197,21 @@ export async function classicalGeometry(
         );
     }
     sparse = triangulateWithCameras(cameras, matches);
-    if (sparse.length < 3 * MIN_POSED_POINTS)
+    const count = sparse.length / 3;
+    if (count < MIN_POSED_POINTS)
       throw new Error(
-        `Geometry: only ${sparse.length / 3} matched features agree with the given cameras (${MIN_POSED_POINTS} needed to bound the depth); check that the cameras belong to these photos.`,
+        `Geometry: only ${count} matched features agree with the given cameras (${MIN_POSED_POINTS} needed to bound the depth); check that the cameras belong to these photos, and that the photos are not too small or plain.`,
       );
+    if (count < FEW_POSED_POINTS) {
+      depthRange = cameras.map((c, i) => {
+        const range = depthRangeFromPoints(c, sparse, FEW_POINTS_RANGE);
+        if (!range)
+          throw new Error(
+            `Geometry: photo ${i + 1} sees too few of the ${count} features that agree with the given cameras to bound its depth.`,
+          );
+        return range;
+      });
+    }
     timings.triangulation = (now() - t) / 1000;
   } else {
     pose = estimateCameras(
@@ -215,7 +235,7 @@ export async function classicalGeometry(
     device,
     photos.map((p, i) => ({ camera: cameras[i], image: p.image.data })),
     {
-      points: sparse,
+      ...(depthRange ? { depthRange } : { points: sparse }),
       sweep: options.stereoPlanes ? { planes: options.stereoPlanes } : undefined,
       onProgress: (done, total) => progress('stereo', 0.5 + (0.4 * done) / total),
     },
