@@ -188,8 +188,9 @@ async function main(): Promise<void> {
 }
 
 /**
- * warpReference averaged over the test views (like the scores: the mean of their PSNRs), when every frame has raw
- * float32 true depth (the project's synthetic scenes) and the photos are scored at their own size; else null.
+ * warpReference averaged over the test views (like the scores: the mean of their PSNRs), when every frame
+ * has raw float32 true depth (the project's synthetic scenes) and the photos are scored at their own size;
+ * else null.
  */
 async function depthReference(
   frames: TransformsFrame[],
