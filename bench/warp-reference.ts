@@ -7,6 +7,7 @@
  */
 import { type Camera, projectPoint, unprojectPixel } from '../src/engine/geometry/camera';
 import { transformPoint } from '../src/engine/geometry/mat4';
+import { sampleBilinear } from '../src/engine/geometry/stereo/homography';
 
 export interface DepthView {
   camera: Camera;
@@ -59,21 +60,7 @@ function lookUp(view: DepthView, point: [number, number, number], out: number[])
   if (!(u >= 0 && u < width && v >= 0 && v < height)) return false;
   const seen = view.depth[Math.floor(v) * width + Math.floor(u)];
   if (!(Math.abs(seen - z) <= VISIBLE_TOLERANCE * z)) return false;
-  // Bilinear between pixel centres; the outermost half pixel repeats the edge.
-  const fx = Math.min(Math.max(u - 0.5, 0), width - 1);
-  const fy = Math.min(Math.max(v - 0.5, 0), height - 1);
-  const x0 = Math.floor(fx);
-  const y0 = Math.floor(fy);
-  const x1 = Math.min(x0 + 1, width - 1);
-  const y1 = Math.min(y0 + 1, height - 1);
-  const ax = fx - x0;
-  const ay = fy - y0;
-  const px = (xx: number, yy: number, c: number) => view.rgba[(yy * width + xx) * 4 + c];
-  for (let c = 0; c < 3; c++) {
-    const top = (1 - ax) * px(x0, y0, c) + ax * px(x1, y0, c);
-    const bottom = (1 - ax) * px(x0, y1, c) + ax * px(x1, y1, c);
-    out[c] = (1 - ay) * top + ay * bottom;
-  }
+  for (let c = 0; c < 3; c++) out[c] = sampleBilinear(view.rgba, width, height, u, v, 4, c);
   return true;
 }
 

@@ -59,8 +59,19 @@ export function planeSet(near: number, far: number, planes: number): PlaneSet {
 
 export const planeDepth = (set: PlaneSet, d: number): number => 1 / (set.rho0 + d * set.drho);
 
-/** Bilinear sample of a grey image at a continuous position (pixel centres at +0.5), edges replicated. */
-export function sampleBilinear(img: Float32Array, width: number, height: number, x: number, y: number) {
+/**
+ * Bilinear sample of an image at a continuous position (pixel centres at +0.5), edges replicated. Grey by
+ * default; `channels`/`channel` pick one channel of an interleaved image (e.g. 4 and 0–2 for RGBA).
+ */
+export function sampleBilinear(
+  img: ArrayLike<number>,
+  width: number,
+  height: number,
+  x: number,
+  y: number,
+  channels = 1,
+  channel = 0,
+) {
   const qx = Math.min(Math.max(x - 0.5, 0), width - 1);
   const qy = Math.min(Math.max(y - 0.5, 0), height - 1);
   const x0 = Math.floor(qx);
@@ -69,8 +80,9 @@ export function sampleBilinear(img: Float32Array, width: number, height: number,
   const y1 = Math.min(y0 + 1, height - 1);
   const fx = qx - x0;
   const fy = qy - y0;
-  const top = img[y0 * width + x0] * (1 - fx) + img[y0 * width + x1] * fx;
-  const bottom = img[y1 * width + x0] * (1 - fx) + img[y1 * width + x1] * fx;
+  const at = (xx: number, yy: number) => img[(yy * width + xx) * channels + channel];
+  const top = at(x0, y0) * (1 - fx) + at(x1, y0) * fx;
+  const bottom = at(x0, y1) * (1 - fx) + at(x1, y1) * fx;
   return top * (1 - fy) + bottom * fy;
 }
 
