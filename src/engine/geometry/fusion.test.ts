@@ -157,6 +157,11 @@ describe('fusePointClouds', () => {
     const perView = (W * H) / VOXEL_FOOTPRINTS ** 2;
     expect(auto.count).toBeGreaterThan(0.5 * perView);
     expect(auto.count).toBeLessThan(2 * perView);
+    // One footprint (what synthesis renders from): about one point per pixel, four times as many.
+    const fine = fusePointClouds(views, { targetCount: 1e6, voxelFootprints: 1 });
+    expect(fine.count).toBeGreaterThan(0.5 * W * H);
+    expect(fine.count).toBeLessThan(2 * W * H);
+    expect(fine.count).toBeGreaterThan(2.5 * auto.count);
     for (const target of [500, 100]) {
       const cloud = fusePointClouds(views, { targetCount: target });
       expect(cloud.count).toBeLessThanOrEqual(target);

@@ -16,6 +16,8 @@ export interface FusionOptions {
    * of the kept pixels, so points of different views on one surface share cells.
    */
   voxel?: number;
+  /** The default voxel's edge in pixel footprints (default VOXEL_FOOTPRINTS); ignored with `voxel`. */
+  voxelFootprints?: number;
 }
 
 /** Default voxel edge in pixel footprints: wide enough to absorb stereo noise between views. */
@@ -133,7 +135,7 @@ export function fusePointClouds(views: ViewGeometry[], options: FusionOptions): 
   const target = Math.floor(options.targetCount);
   if (!(target >= 1)) throw new Error(`fusePointClouds: bad targetCount ${options.targetCount}`);
   const { samples, footprints } = gather(views, minConfidence);
-  let voxel = options.voxel ?? VOXEL_FOOTPRINTS * medianOf(footprints);
+  let voxel = options.voxel ?? (options.voxelFootprints ?? VOXEL_FOOTPRINTS) * medianOf(footprints);
   let cloud = samples;
   if (samples.count > 0) {
     if (!(voxel > 0)) throw new Error(`fusePointClouds: bad voxel size ${voxel}`);

@@ -6,6 +6,7 @@
  */
 import { type Camera, scaleIntrinsics } from '../geometry/camera';
 import { classicalGeometry } from '../geometry/classical';
+import { fusePointClouds } from '../geometry/fusion';
 import type { GeometryResult, PointCloud } from '../geometry/types';
 import type { ImageDecoder } from '../io/image';
 import type { EngineEvent, PhotoInput, RunOptions, StageMethodInfo, StageName } from '../protocol';
@@ -32,6 +33,13 @@ export const STAGES: readonly StageName[] = ['geometry', 'trajectory', 'synthesi
 
 /** Loss weight of a synthesized frame relative to an input photo (its confidence map weighs it further). */
 export const SYNTHESIZED_WEIGHT = 0.5;
+
+/**
+ * Synthesis renders the views' pixels fused at one pixel footprint, twice as fine as the global cloud (which
+ * is sized for the splat budget): warped from the coarser cloud, frames came out blurrier (tabletop 128×96,
+ * 300 steps: 22.41 → 22.55 dB on held-out views).
+ */
+const SYNTHESIS_CLOUD = { voxelFootprints: 1, targetCount: 600_000 };
 
 /** How often the live preview gets fresh splats during optimisation. */
 export const PREVIEW_EVERY = 25;
@@ -260,11 +268,12 @@ export class Reconstruction {
       return { method: 'off' };
     }
     const trajectory = this.outputs.trajectory!;
+    const source = { ...geometry, cloud: fusePointClouds(geometry.views, SYNTHESIS_CLOUD) };
     let frames: SynthesizedFrame[] | null = null;
     let info: StageMethodInfo = { method: 'warp-fill' };
     if (options.synthesisMethod === 'diffusion') {
       const neural = await this.neural('Synthesis', CLASSICAL_SYNTHESIS, () =>
-        diffusionStage(this.library, this.device, geometry, trajectory, {
+        diffusionStage(this.library, this.device, source, trajectory, {
           samplerSteps: options.samplerSteps,
           signal,
           progress,
@@ -273,7 +282,7 @@ export class Reconstruction {
       if (neural) ({ frames, info } = neural);
       else progress(0, { activity: 'classical default' });
     }
-    frames ??= await synthesizeViews(this.device, geometry, trajectory, {
+    frames ??= await synthesizeViews(this.device, source, trajectory, {
       signal,
       onProgress: (done: number, total: number) => progress(done / total),
     });

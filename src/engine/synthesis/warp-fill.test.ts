@@ -230,6 +230,21 @@ describe.each([2, 3])('warp-and-fill view synthesis, synthetic seed %i', (seed) 
     expect(views[12].weight).toBe(0.5);
   });
 
+  it('gives the photos full confidence, whatever their geometry confidence', async () => {
+    // Geometry confidence says how well depth is known, not whether a photo's colours are right.
+    const unsure = {
+      ...geometry,
+      views: geometry.views.map((v) => ({ ...v, confidence: v.confidence.map(() => 0.2) })),
+    };
+    const [photo] = await synthesizeViews(gpu.device, unsure, {
+      ...traj,
+      cameras: [traj.cameras[0]],
+      inputIndex: [0],
+    });
+    expect(photo.source).toBe('input');
+    expect(photo.confidence.every((c) => c === 1)).toBe(true);
+  });
+
   const check = (index: number) => async () => {
     const f = frames[index];
     const cam: Camera = traj.cameras[index];

@@ -3,7 +3,9 @@
  * cloud into each trajectory camera with depth-tested disk splats (shaders/synthesis/point_splat.wgsl),
  * fill the holes with a background-biased push-pull (push-pull.ts), and give every pixel a confidence
  * (shaders/synthesis/confidence.wgsl): high where observed (scaled by the points' confidence), low where
- * filled, falling off near holes and depth discontinuities. Frames at the input cameras are the inputs.
+ * filled, falling off near holes and depth discontinuities. Frames at the input cameras are the inputs, with
+ * confidence 1: a photo is observed, and its geometry confidence says how well its depth is known, not
+ * whether its colours are right (weighting photos by it lost 0.56 dB on held-out views, tabletop 128×96).
  */
 import dispatchWgsl from '../../../shaders/common/dispatch.wgsl?raw';
 import confWgsl from '../../../shaders/synthesis/confidence.wgsl?raw';
@@ -48,8 +50,6 @@ export interface WarpFillOptions {
   near?: number;
   /** Replace frames at input cameras by the input photos (default true). */
   replaceInputs?: boolean;
-  /** Input pixels whose geometry confidence reaches this get confidence 1 (default 0.5). */
-  inputConfidenceThreshold?: number;
   /** Frames rendered per GPU submit and readback (default 8). */
   framesPerSubmit?: number;
   /** Checked between batches: an aborted signal stops with an AbortError. */
@@ -72,7 +72,6 @@ export const WARP_FILL_DEFAULTS: Required<
   backgroundPower: 8,
   near: 1e-3,
   replaceInputs: true,
-  inputConfidenceThreshold: 0.5,
   framesPerSubmit: 8,
 };
 
@@ -245,23 +244,22 @@ function inputFrame(
   index: number,
   frameIndex: number,
   camera: Camera,
-  threshold: number,
 ): SynthesizedFrame {
   const view = geometry.views[index];
-  const confidence = new Float32Array(view.confidence.length);
-  for (let i = 0; i < confidence.length; i++) {
-    const c = view.confidence[i];
-    confidence[i] = c >= threshold ? 1 : c;
-  }
   return {
     index: frameIndex,
     camera,
     rgba: new Uint8ClampedArray(view.colors),
-    confidence,
+    confidence: new Float32Array(view.confidence.length).fill(1),
     depth: new Float32Array(view.depth),
     source: 'input',
     inputIndex: index,
   };
+}
+
+/** Options without the keys whose value is undefined (so they do not override the defaults). */
+function withoutUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /**
@@ -269,11 +267,6 @@ function inputFrame(
  * readback per `framesPerSubmit` frames. Frames at input cameras (trajectory.inputIndex ≥ 0) are the
  * inputs themselves when their size matches the render size.
  */
-/** Options without the keys whose value is undefined (so they do not override the defaults). */
-function withoutUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
 export async function synthesizeViews(
   device: GPUDevice,
   geometry: GeometryResult,
@@ -296,13 +289,10 @@ export async function synthesizeViews(
     if (!o.replaceInputs || !view) return undefined;
     const k = view.camera.intrinsics;
     if (k.width !== width || k.height !== height) return undefined;
-    return inputFrame(
-      geometry,
-      input,
-      index,
-      { intrinsics: { ...k }, worldFromCamera: camera.worldFromCamera },
-      o.inputConfidenceThreshold,
-    );
+    return inputFrame(geometry, input, index, {
+      intrinsics: { ...k },
+      worldFromCamera: camera.worldFromCamera,
+    });
   });
   const todo = frames.flatMap((f, i) => (f ? [] : [i]));
   if (todo.length > 0) {

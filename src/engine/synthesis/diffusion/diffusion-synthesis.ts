@@ -56,8 +56,6 @@ export interface DiffusionOptions {
   /** Agreement confidence: τ on mean |RGB difference| and smoothing radius. */
   confidenceTau?: number;
   confidenceRadius?: number;
-  /** Input pixels whose geometry confidence reaches this get confidence 1 (default 0.5, as warp-fill). */
-  inputConfidenceThreshold?: number;
   warpFill?: Omit<WarpFillOptions, 'width' | 'height' | 'replaceInputs' | 'signal' | 'onProgress'>;
   signal?: AbortSignal;
   onProgress?: (p: DiffusionProgress) => void;
@@ -264,7 +262,6 @@ export async function diffusionSynthesis(
 
   // 4. Decode, inputs back in place, confidence.
   const frames: SynthesizedFrame[] = [];
-  const threshold = options.inputConfidenceThreshold ?? 0.5;
   for (let f = 0; f < cams.length; f++) {
     check();
     report({ stage: 'decode', step: f, steps: cams.length, windows, window: windows });
@@ -276,14 +273,12 @@ export async function diffusionSynthesis(
     const view = input >= 0 ? geometry.views[input] : undefined;
     if (view) {
       const k = view.camera.intrinsics;
-      const conf = resizeNearest(view.confidence, k.width, k.height, W, H).map((c) =>
-        c >= threshold ? 1 : c,
-      );
       frames.push({
         index: f,
         camera,
         rgba: tensorToRgba(inputTensor(input), W, H),
-        confidence: conf,
+        // A photo is observed: confidence 1, as in warp-fill.
+        confidence: new Float32Array(W * H).fill(1),
         depth: resizeNearest(view.depth, k.width, k.height, W, H),
         source: 'input',
         inputIndex: input,
