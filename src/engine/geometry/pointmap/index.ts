@@ -9,7 +9,6 @@ export { alignPointmaps } from './align';
 export { logWeight, unitConfidence, unitConfidenceMap } from './confidence';
 export { fitToModel, makePairs, type PointmapRunner, predictPairs, toModelTensor } from './infer';
 export {
-  mergeCloud,
   type PointmapGeometry,
   type PointmapGeometryOptions,
   pointmapGeometry,

@@ -7,8 +7,9 @@
 
 import type { DecodedImage } from '../../io/image';
 import type { Camera } from '../camera';
+import { fusePointClouds } from '../fusion';
 import { fromRotationTranslation } from '../mat4';
-import type { GeometryResult, PointCloud, ViewGeometry } from '../types';
+import type { GeometryResult, ViewGeometry } from '../types';
 import { alignPointmaps } from './align';
 import { unitConfidenceMap } from './confidence';
 import { fitToModel, makePairs, type PointmapRunner, predictPairs, toModelTensor } from './infer';
@@ -22,7 +23,7 @@ export interface PointmapGeometryOptions {
   graph?: 'complete' | 'sequential';
   /** Points below this [0,1] confidence are left out of the merged cloud (default 0.5, raw conf 2). */
   minConfidence?: number;
-  /** Cap on the merged cloud (default 200,000). */
+  /** Cap on the merged cloud (default 200,000): fusion coarsens its voxels until it fits. */
   maxPoints?: number;
   onProgress?: (stage: 'inference' | 'alignment' | 'cloud', done: number, total: number) => void;
 }
@@ -70,42 +71,6 @@ function viewGeometry(
   };
 }
 
-/** Confidence-filtered, voxel de-duplicated (one point per pixel footprint at median depth) merged cloud. */
-export function mergeCloud(views: ViewGeometry[], minConfidence: number, maxPoints: number): PointCloud {
-  const f = views[0].camera.intrinsics.fx;
-  const voxel = 1 / f; // median depth of view 0 is 1: one pixel's footprint there
-  const best = new Map<string, { v: number; i: number; c: number }>();
-  views.forEach((view, v) => {
-    const n = view.depth.length;
-    for (let i = 0; i < n; i++) {
-      const c = view.confidence[i];
-      const x = view.pointmap[i * 3];
-      if (!(c >= minConfidence) || !Number.isFinite(x)) continue;
-      const key = `${Math.floor(x / voxel)},${Math.floor(view.pointmap[i * 3 + 1] / voxel)},${Math.floor(view.pointmap[i * 3 + 2] / voxel)}`;
-      const have = best.get(key);
-      if (!have || c > have.c) best.set(key, { v, i, c });
-    }
-  });
-  let picks = [...best.values()];
-  if (picks.length > maxPoints) {
-    const stride = picks.length / maxPoints;
-    picks = Array.from({ length: maxPoints }, (_, k) => picks[Math.floor(k * stride)]);
-  }
-  const count = picks.length;
-  const positions = new Float32Array(count * 3);
-  const colors = new Float32Array(count * 3);
-  const confidence = new Float32Array(count);
-  picks.forEach((p, k) => {
-    const view = views[p.v];
-    for (let a = 0; a < 3; a++) {
-      positions[k * 3 + a] = view.pointmap[p.i * 3 + a];
-      colors[k * 3 + a] = view.colors[p.i * 4 + a] / 255;
-    }
-    confidence[k] = p.c;
-  });
-  return { count, positions, colors, confidence };
-}
-
 export async function pointmapGeometry(
   images: DecodedImage[],
   runner: PointmapRunner,
@@ -131,7 +96,11 @@ export async function pointmapGeometry(
   const alignment = alignPointmaps(preds, images.length, options.size, options.align);
   lap('alignment');
   const views = fitted.map((img, v) => viewGeometry(alignment, v, img, options.size));
-  const cloud = mergeCloud(views, options.minConfidence ?? 0.5, options.maxPoints ?? 200_000);
+  // The same fusion as the classical path, so both sources hand the later stages the same kind of cloud.
+  const cloud = fusePointClouds(views, {
+    minConfidence: options.minConfidence ?? 0.5,
+    targetCount: options.maxPoints ?? 200_000,
+  });
   lap('cloud');
   options.onProgress?.('cloud', 1, 1);
   return { views, cloud, source: 'pointmap-model', timings, alignment };
