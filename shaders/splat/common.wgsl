@@ -12,7 +12,7 @@ struct Camera {
   background: vec4<f32>, // rgb, 0
   size: vec4<u32>,       // width, height, tiles_x, tiles_y
   counts: vec4<u32>,     // splats, SH degree rendered, SH coefficients a splat in the buffers, extent (0 opacity, 1 3σ)
-  bins: vec4<u32>,       // intersection capacity, tile count (= the sentinel key), max workgroups a dimension, 0
+  bins: vec4<u32>,       // intersection capacity, tile count (= the sentinel key), max workgroups a dimension, render mode (0 classic, 1 mip)
 }
 
 struct Cov2d {
@@ -74,13 +74,31 @@ fn clamp_ratio(cam: Camera, t: vec3<f32>) -> vec2<f32> {
   return vec2<f32>(clamp(r.x, cam.lim.x, cam.lim.y), clamp(r.y, cam.lim.z, cam.lim.w));
 }
 
+fn is_mip(cam: Camera) -> bool {
+  return cam.bins.w == 1u;
+}
+
+fn cov_dilation(cam: Camera) -> f32 {
+  return select(COV2D_DILATION, MIP_DILATION, is_mip(cam));
+}
+
+// The mip mode's opacity factor ρ = √(det(Σ2 − dI) / det Σ2) for the dilated Σ2 (conic A = Σ2⁻¹):
+// det(I − d·A) = 1 − d·tr A + d²·det A. 1 in the classic mode.
+fn opacity_compensation(cam: Camera, conic: vec3<f32>) -> f32 {
+  if (!is_mip(cam)) { return 1.0; }
+  let d = MIP_DILATION;
+  let rho2 = 1.0 - d * (conic.x + conic.z) + d * d * (conic.x * conic.z - conic.y * conic.y);
+  return sqrt(max(rho2, 0.0));
+}
+
 // EWA: Σ2 = J·W·Σ3·Wᵀ·Jᵀ + dilation·I, mean u = fx·tx/tz + cx (unclamped).
 fn project_cov(cam: Camera, t: vec3<f32>, cov_cam: mat3x3<f32>) -> Cov2d {
   var out: Cov2d;
   let ratio = clamp_ratio(cam, t);
   let j = proj_jacobian(cam, t.z, ratio);
   let s = j * cov_cam * transpose(j);
-  out.cov = vec3<f32>(s[0][0] + COV2D_DILATION, s[1][0], s[1][1] + COV2D_DILATION);
+  let dil = cov_dilation(cam);
+  out.cov = vec3<f32>(s[0][0] + dil, s[1][0], s[1][1] + dil);
   out.mean = vec2<f32>(cam.focal.x * t.x / t.z + cam.focal.z, cam.focal.y * t.y / t.z + cam.focal.w);
   out.clamped = ratio;
   out.inside = select(vec2<f32>(0.0), vec2<f32>(1.0), ratio == t.xy / t.z);

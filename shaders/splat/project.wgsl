@@ -1,6 +1,7 @@
 // Forward projection of every splat into one view (one thread a splat): cull (near plane, opacity below
-// ALPHA_MIN, no tile in the image), 2D mean, conic, cutoff and depth into the splat's record, and append
-// the visible ones to the depth-sort list (key: depth's f32 bits, which sort like the positive floats).
+// ALPHA_MIN after the mip mode's compensation, no tile in the image), 2D mean, conic, opacity, cutoff and
+// depth into the splat's record, and append the visible ones to the depth-sort list (key: depth's f32
+// bits, which sort like the positive floats).
 // Colour is a second kernel (project_color.wgsl): one kernel may bind at most 8 storage buffers.
 
 @group(0) @binding(0) var<uniform> cam: Camera;
@@ -24,10 +25,6 @@ fn project_splats(
   let mean = vec3<f32>(means[3u * i], means[3u * i + 1u], means[3u * i + 2u]);
   let t = cam_point(cam, mean);
   if (!(t.z > cam.center.w)) { return; }
-  let opacity = sigmoid(opacity_logits[i]);
-  if (!(opacity >= ALPHA_MIN)) { return; }
-  let cutoff = splat_cutoff(cam, opacity);
-
   let q = vec4<f32>(rotations[4u * i], rotations[4u * i + 1u], rotations[4u * i + 2u], rotations[4u * i + 3u]);
   let qn = length(q);
   if (!(qn > 0.0)) { return; }
@@ -39,6 +36,10 @@ fn project_splats(
   let det = p.cov.x * p.cov.z - p.cov.y * p.cov.y;
   if (!(det > 0.0)) { return; }
   let conic = vec3<f32>(p.cov.z, -p.cov.y, p.cov.x) / det;
+  // The opacity the pixels see: the mip mode scales it by the filter's energy factor.
+  let opacity = sigmoid(opacity_logits[i]) * opacity_compensation(cam, conic);
+  if (!(opacity >= ALPHA_MIN)) { return; }
+  let cutoff = splat_cutoff(cam, opacity);
   let rect = tile_rect(cam, p.mean, conic, cutoff);
   if (rect.x >= rect.z) { return; }
 

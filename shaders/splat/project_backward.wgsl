@@ -7,6 +7,9 @@
 //   Σc = W·Σ3·Wᵀ, t = Wμ+τ: dΣ3 = Wᵀ·dΣc·W,  dμ = Wᵀ·dt;
 //   Σ3 = M·Mᵀ, M = Rq·S:    dM = 2·dΣ3·M,  ds_k = ⟨Rq col k, dM col k⟩,  dRq = dM·S;
 //   q̂ = q/|q|:              dq = (dq̂ − ⟨dq̂, q̂⟩q̂)/|q|.
+// Mip mode: the record's opacity is o·ρ with ρ² = det(I − d·A) = 1 − d·tr A + d²·det A (A the conic), so
+// the opacity gradient g also reaches Σ2: d(ρ²)/dΣ2 = d·A² − d²·det A·A, dΣ2 += g·o·d(ρ²)/dΣ2 / (2ρ).
+// ρ ≥ ALPHA_MIN for every splat that was drawn (o·ρ ≥ ALPHA_MIN), so the division is safe.
 
 @group(0) @binding(0) var<uniform> cam: Camera;
 @group(0) @binding(1) var<storage, read> means: array<f32>;
@@ -16,6 +19,7 @@
 @group(0) @binding(5) var<storage, read_write> grad_means: array<f32>;
 @group(0) @binding(6) var<storage, read_write> grad_log_scales: array<f32>;
 @group(0) @binding(7) var<storage, read_write> grad_rotations: array<f32>;
+@group(0) @binding(8) var<storage, read> opacity_logits: array<f32>;
 
 // dL/dq̂ of R(q̂) given dL/dR (WGSL column-major: dr[c][r] = dL/dR_rc).
 fn quat_vjp(q: vec4<f32>, dr: mat3x3<f32>) -> vec4<f32> {
@@ -51,8 +55,9 @@ fn project_backward(
   let gb = SPLAT_GRAD2D_FLOATS * i;
   let g_uv = vec2<f32>(grad2d[gb], grad2d[gb + 1u]);
   let g_con = vec3<f32>(grad2d[gb + 3u], grad2d[gb + 4u], grad2d[gb + 5u]);
+  let g_o = grad2d[gb + 2u];
   // Splats that were culled or touched no pixel have no screen-space gradient (and may not project).
-  if (all(g_uv == vec2<f32>(0.0)) && all(g_con == vec3<f32>(0.0))) { return; }
+  if (all(g_uv == vec2<f32>(0.0)) && all(g_con == vec3<f32>(0.0)) && (g_o == 0.0 || !is_mip(cam))) { return; }
 
   let mean = vec3<f32>(means[3u * i], means[3u * i + 1u], means[3u * i + 2u]);
   let t = cam_point(cam, mean);
@@ -71,7 +76,13 @@ fn project_backward(
   let j = proj_jacobian(cam, t.z, p.clamped);
 
   let da = mat2x2<f32>(vec2<f32>(g_con.x, 0.5 * g_con.y), vec2<f32>(0.5 * g_con.y, g_con.z));
-  let d_cov2 = -1.0 * (a * da * a);
+  var d_cov2 = -1.0 * (a * da * a);
+  if (is_mip(cam) && g_o != 0.0) {
+    let dil = MIP_DILATION;
+    let rho = opacity_compensation(cam, vec3<f32>(a[0][0], a[0][1], a[1][1]));
+    let drho2 = dil * (a * a) - (dil * dil * determinant(a)) * a;
+    d_cov2 += (g_o * sigmoid(opacity_logits[i]) / (2.0 * rho)) * drho2;
+  }
   let d_cov_cam = transpose(j) * d_cov2 * j;
   let dj = 2.0 * (d_cov2 * j * cov_cam);
 

@@ -1,5 +1,6 @@
 // Backward of opacity and colour (one thread a splat; runs after project_backward.wgsl, both add into
-// grad_means): dL/dlogit = o(1 − o)·dL/do; colour = max(Σ_k Y_k(d)·sh_k + 0.5, 0), so per channel the
+// grad_means): the pixels saw o·ρ (ρ the mip mode's compensation, 1 otherwise; the record holds o·ρ), so
+// dL/dlogit = ρ·o(1 − o)·dL/d(o·ρ) = record opacity·(1 − o)·dL/d(o·ρ); colour = max(Σ_k Y_k(d)·sh_k + 0.5, 0), so per channel the
 // gradient flows where the clamp did not act: dL/dsh_k = Y_k·dL/dc, and through the view direction
 // d = (μ − centre)/|μ − centre| into the mean for degree ≥ 1.
 
@@ -11,6 +12,7 @@
 @group(0) @binding(5) var<storage, read_write> grad_sh: array<f32>;
 @group(0) @binding(6) var<storage, read_write> grad_opacity: array<f32>;
 @group(0) @binding(7) var<storage, read_write> grad_means: array<f32>;
+@group(0) @binding(8) var<storage, read> records: array<vec4<f32>>;
 
 @compute @workgroup_size(WG_SIZE)
 fn project_backward_color(
@@ -25,7 +27,7 @@ fn project_backward_color(
   let g_rgb = vec3<f32>(grad2d[gb + 6u], grad2d[gb + 7u], grad2d[gb + 8u]);
   if (g_o != 0.0) {
     let o = sigmoid(opacity_logits[i]);
-    grad_opacity[i] += g_o * o * (1.0 - o);
+    grad_opacity[i] += g_o * records[SPLAT_RECORD_VEC4S * i].w * (1.0 - o);
   }
   if (all(g_rgb == vec3<f32>(0.0))) { return; }
 

@@ -139,9 +139,13 @@ describe('writePly / readPly', () => {
     expect(Array.from(row.slice(6, 15))).toEqual([10, 20, 30, 11, 21, 31, 12, 22, 32]);
   });
 
-  it('tags Mip-trained scenes and keeps comments', () => {
-    const bytes = writePly(randomCloud(2, 0), { mip: true, comments: ['splat studio'] });
+  it('tags Mip-trained scenes, keeps comments, and reads the tag back', () => {
+    const bytes = writePly({ ...randomCloud(2, 0), renderMode: 'mip' }, { comments: ['splat studio'] });
     expect(parsePlyHeader(bytes).comments).toEqual(['SplatRenderMode: mip', 'splat studio']);
+    expect(readPly(bytes).renderMode).toBe('mip');
+    const classic = writePly(randomCloud(2, 0), { comments: ['splat studio'] });
+    expect(parsePlyHeader(classic).comments).toEqual(['splat studio']);
+    expect(readPly(classic).renderMode).toBeUndefined();
   });
 
   it('writes and reads an empty cloud', () => {

@@ -418,22 +418,29 @@ function readAscii(
   return cloud;
 }
 
-/** Reads a 3DGS `.ply` (any property order/type, extra properties and elements). Throws PlyError. */
+const MIP_COMMENT = 'SplatRenderMode: mip';
+
+/**
+ * Reads a 3DGS `.ply` (any property order/type, extra properties and elements). Throws PlyError. A
+ * `comment SplatRenderMode: mip` line makes the cloud render in the mip mode.
+ */
 export function readPly(bytes: Uint8Array): GaussianCloud {
   const header = parsePlyHeader(bytes);
   const vertexIndex = header.elements.findIndex((e) => e.name === 'vertex');
   if (vertexIndex < 0) throw new PlyError('missing-property', "PLY has no 'vertex' element");
   const plan = planVertex(header.elements[vertexIndex]);
-  return header.format === 'ascii'
-    ? readAscii(bytes, header, vertexIndex, plan)
-    : readBinary(bytes, header, vertexIndex, plan);
+  const cloud =
+    header.format === 'ascii'
+      ? readAscii(bytes, header, vertexIndex, plan)
+      : readBinary(bytes, header, vertexIndex, plan);
+  if (header.comments.some((c) => c.replace(/\s+/g, ' ').toLowerCase() === MIP_COMMENT.toLowerCase()))
+    cloud.renderMode = 'mip';
+  return cloud;
 }
 
 export interface WritePlyOptions {
   /** Extra `comment` lines. */
   comments?: string[];
-  /** Tag the file as trained with the Mip/antialiased filter (`comment SplatRenderMode: mip`). */
-  mip?: boolean;
   /** Write nx ny nz (zeros) like the INRIA reference; default true. */
   normals?: boolean;
 }
@@ -465,7 +472,8 @@ export function writePly(cloud: GaussianCloud, options: WritePlyOptions = {}): U
   const normals = options.normals ?? true;
   const names = plyPropertyNames(shDegree, normals);
   const lines = ['ply', 'format binary_little_endian 1.0'];
-  if (options.mip) lines.push('comment SplatRenderMode: mip');
+  // The tag SuperSplat, splat-transform and Brush read for scenes fitted with the Mip filter.
+  if (cloud.renderMode === 'mip') lines.push(`comment ${MIP_COMMENT}`);
   for (const c of options.comments ?? []) lines.push(`comment ${c.replace(/[\r\n]+/g, ' ')}`);
   lines.push(`element vertex ${count}`);
   for (const n of names) lines.push(`property float ${n}`);

@@ -1,3 +1,5 @@
+import type { RenderMode } from './raster-constants';
+
 /**
  * A Gaussian splat scene on the CPU, structure of arrays (DESIGN.md conventions). The GPU keeps the same
  * layouts in flat f32 buffers, so upload and download are plain copies.
@@ -16,6 +18,8 @@ export interface GaussianCloud {
   opacityLogits: Float32Array;
   /** SH coefficients per splat, coefficient-major: [k][r, g, b], k = 0 is DC; shCoeffs(shDegree) × 3 floats. */
   sh: Float32Array;
+  /** The screen-space filter the splats were fitted with (absent: 'classic'); every render uses it. */
+  renderMode?: RenderMode;
 }
 
 /** SH band-0 constant: RGB = 0.5 + SH_C0 · DC. */

@@ -12,8 +12,13 @@ export const RASTER = {
   ALPHA_MIN: 1 / 255,
   /** Compositing stops before the transmittance would drop below this. */
   T_MIN: 1e-4,
-  /** Added to the diagonal of the 2D covariance (px²): the EWA low-pass. */
+  /** Added to the diagonal of the 2D covariance (px²): the EWA low-pass of the classic mode. */
   COV2D_DILATION: 0.3,
+  /**
+   * The mip mode's low-pass (px²), about a one-pixel box filter (Mip-Splatting's 2D filter). The splat's
+   * opacity is scaled by √(det Σ2 / det(Σ2 + dilation·I)) so that the filter keeps its energy.
+   */
+  MIP_DILATION: 0.1,
   /** tx/tz and ty/tz are clamped this fraction of the half field of view beyond the image (1.3·tan(fov/2)). */
   FOV_CLAMP_MARGIN: 0.3,
   /** σ = ½·δᵀΣ⁻¹δ at three standard deviations: the '3sigma' extent. */
@@ -21,6 +26,15 @@ export const RASTER = {
   /** Relative and absolute slack of the tile/ellipse test so that FP error never drops a contributing tile. */
   BIN_SLACK: 1e-4,
 } as const;
+
+/**
+ * How a scene's splats are low-pass filtered on screen. 'classic': the INRIA 3DGS dilation, what most
+ * .ply files were trained with. 'mip': a smaller filter with opacity compensation, sharper at the
+ * training resolution and free of the dilation's thickening when zoomed out; .ply files trained this
+ * way carry `comment SplatRenderMode: mip`.
+ */
+export type RenderMode = 'classic' | 'mip';
+export const RENDER_MODE_CODE: Record<RenderMode, number> = { classic: 0, mip: 1 };
 
 /** Real spherical-harmonics constants (graphdeco convention, signs included). */
 export const SH_C1 = 0.4886025119029199;

@@ -5,6 +5,7 @@ import type { GpuContext } from '../gpu/context';
 import { testGpu } from '../gpu/test-gpu';
 import type { GaussianCloud } from './cloud';
 import { orbitCamera, randomCloud, ringCameras } from './random-scene';
+import type { RenderMode } from './raster-constants';
 import { Rasterizer } from './rasterizer';
 import { type RasterOptions, renderReference } from './reference';
 import { GpuScene } from './scene';
@@ -76,6 +77,7 @@ describe('splat rasterizer forward', () => {
     h: number;
     opts: RasterOptions;
     seed: number;
+    mode?: RenderMode;
   }[] = [
     {
       name: 'SH3, opacity extent, 64×48',
@@ -104,10 +106,23 @@ describe('splat rasterizer forward', () => {
       seed: 3,
       opts: { background: [1, 1, 1], shDegree: 0, near: 0.05 },
     },
+    {
+      name: 'SH2, mip mode, 96×64',
+      n: 250,
+      deg: 2,
+      w: 96,
+      h: 64,
+      seed: 4,
+      opts: { background: [0.1, 0.1, 0.1], shDegree: 2, near: 0.05 },
+      mode: 'mip',
+    },
   ];
 
-  it.each(cases)('matches the reference: $name', async ({ n, deg, w, h, opts, seed }) => {
-    const cloud = randomCloud(n, deg, seed, seed === 3 ? { opacityLogit: [2, 6] } : {});
+  it.each(cases)('matches the reference: $name', async ({ n, deg, w, h, opts, seed, mode }) => {
+    const cloud = {
+      ...randomCloud(n, deg, seed, seed === 3 ? { opacityLogit: [2, 6] } : {}),
+      renderMode: mode,
+    };
     const camera = orbitCamera(w, h, [0.4, -0.5, -3], [0, 0, 0], 60, [w * 0.47, h * 0.53]);
     const { image, depth, stats } = await renderGpu(cloud, camera, opts);
     const { diff, coveredFraction, ambiguousFraction } = compare(image, depth, cloud, camera, opts);
@@ -118,6 +133,36 @@ describe('splat rasterizer forward', () => {
     expect(diff.rgb).toBeLessThanOrEqual(1e-4);
     expect(diff.alpha).toBeLessThanOrEqual(1e-4);
     expect(diff.depth).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('mip mode keeps the energy of a small splat, which the classic dilation inflates', async () => {
+    // One isotropic splat of σ = 0.5 px alone in the view: alpha = o'·G, so Σ alpha over the pixels is the
+    // integral of the drawn Gaussian (the pixel lattice sums a Gaussian this wide to within 0.2 %). The true
+    // splat's integral is o·2π·σ². Classic draws σ² + 0.3 px² at full opacity; mip draws σ² + 0.1 px² at
+    // o' = o·σ²/(σ² + 0.1), which keeps the integral. Both are cut where alpha < 1/255, which drops
+    // 1/(255·o') of it.
+    const camera = orbitCamera(32, 32, [0, 0, -3], [0, 0, 0], 40, [16.3, 15.8]);
+    const sigma2 = 0.25;
+    const o = 0.9;
+    const cloud = randomCloud(1, 0, 5);
+    cloud.means.set([0, 0, 0]);
+    cloud.logScales.fill(Math.log((Math.sqrt(sigma2) * 3) / camera.intrinsics.fx));
+    cloud.rotations.set([1, 0, 0, 0]);
+    cloud.opacityLogits[0] = Math.log(o / (1 - o));
+    const mass = async (renderMode: RenderMode) => {
+      const opts: RasterOptions = { background: [0, 0, 0], shDegree: 0, near: 0.05 };
+      const { image } = await renderGpu({ ...cloud, renderMode }, camera, opts);
+      let sum = 0;
+      for (let p = 0; p < 32 * 32; p++) sum += image[4 * p + 3];
+      return sum;
+    };
+    const drawn = (opacity: number) => 1 - 1 / (255 * opacity);
+    const truth = o * 2 * Math.PI * sigma2;
+    const mip = await mass('mip');
+    const classic = await mass('classic');
+    console.log(`splat mass: true ${truth.toFixed(4)}, mip ${mip.toFixed(4)}, classic ${classic.toFixed(4)}`);
+    expect(mip / (truth * drawn((o * sigma2) / (sigma2 + 0.1)))).toBeCloseTo(1, 2);
+    expect(classic / (truth * drawn(o))).toBeCloseTo((sigma2 + 0.3) / sigma2, 2);
   });
 
   it('culls at the near plane and clamps splats beside the view like the reference', async () => {

@@ -34,7 +34,7 @@ import { bindMap, computePipeline } from '../gpu/pipelines';
 import { PrefixSum } from '../sort/prefix-sum';
 import { RadixSort } from '../sort/radix-sort';
 import { shCoeffs } from './cloud';
-import { EXTENT_CODE, rasterWgslHeader } from './raster-constants';
+import { EXTENT_CODE, RENDER_MODE_CODE, rasterWgslHeader } from './raster-constants';
 import { cameraSetup, type RasterOptions } from './raster-view';
 import type { GpuScene } from './scene';
 
@@ -423,6 +423,7 @@ export class Rasterizer {
         5: g.means,
         6: g.logScales,
         7: g.rotations,
+        8: p.opacityLogits,
       }),
     );
     pass.dispatchWorkgroups(...groups);
@@ -438,6 +439,7 @@ export class Rasterizer {
         5: g.sh,
         6: g.opacityLogits,
         7: g.means,
+        8: this.records,
       }),
     );
     pass.dispatchWorkgroups(...groups);
@@ -502,7 +504,7 @@ export class Rasterizer {
     f.set([opts.background[0], opts.background[1], opts.background[2], 0], 24);
     u.set([c.width, c.height, tilesX, tilesY], 28);
     u.set([scene.count, opts.shDegree, shCoeffs(scene.shDegree), EXTENT_CODE[opts.extent ?? 'opacity']], 32);
-    u.set([this.capacity, tilesX * tilesY, this.maxPerDim, 0], 36);
+    u.set([this.capacity, tilesX * tilesY, this.maxPerDim, RENDER_MODE_CODE[scene.renderMode]], 36);
     this.device.queue.writeBuffer(this.uniforms, slot * this.slotStride, data);
   }
 }

@@ -6,7 +6,7 @@
 import type { Camera } from '../geometry/camera';
 import { GPU_CONSTANTS } from '../gpu/constants';
 import { SH_C0 } from './cloud';
-import { RASTER, SH_C1, SH_C2, SH_C3 } from './raster-constants';
+import { RASTER, type RenderMode, SH_C1, SH_C2, SH_C3 } from './raster-constants';
 import { type CameraSetup, cameraSetup, type RasterOptions } from './raster-view';
 
 export { type CameraSetup, cameraSetup, type RasterOptions } from './raster-view';
@@ -22,6 +22,7 @@ export interface CloudLike {
   rotations: ArrayLike<number>;
   opacityLogits: ArrayLike<number>;
   sh: ArrayLike<number>;
+  renderMode?: RenderMode;
 }
 
 /** A splat as the rasterizer sees it in one view. */
@@ -175,11 +176,6 @@ export function projectSplat(
   const { R, tau } = cam;
   const t = [0, 1, 2].map((r) => R[r * 3] * mu[0] + R[r * 3 + 1] * mu[1] + R[r * 3 + 2] * mu[2] + tau[r]);
   if (!(t[2] > opts.near)) return null;
-  const opacity = sigmoid(cloud.opacityLogits[i]);
-  if (!(opacity >= RASTER.ALPHA_MIN)) return null;
-  let cutoff = Math.log(opacity / RASTER.ALPHA_MIN);
-  if (opts.extent === '3sigma') cutoff = Math.min(cutoff, RASTER.SIGMA3_CUTOFF);
-
   const q = [0, 1, 2, 3].map((k) => cloud.rotations[4 * i + k]);
   const qn = Math.hypot(q[0], q[1], q[2], q[3]);
   if (!(qn > 0)) return null;
@@ -198,12 +194,20 @@ export function projectSplat(
   const JS = [0, 1].flatMap((r) =>
     [0, 1, 2].map((c) => J[r * 3] * Sc[c] + J[r * 3 + 1] * Sc[3 + c] + J[r * 3 + 2] * Sc[6 + c]),
   );
-  const s00 = JS[0] * J[0] + JS[1] * J[1] + JS[2] * J[2] + RASTER.COV2D_DILATION;
+  const mip = cloud.renderMode === 'mip';
+  const dil = mip ? RASTER.MIP_DILATION : RASTER.COV2D_DILATION;
+  const s00 = JS[0] * J[0] + JS[1] * J[1] + JS[2] * J[2] + dil;
   const s01 = JS[0] * J[3] + JS[1] * J[4] + JS[2] * J[5];
-  const s11 = JS[3] * J[3] + JS[4] * J[4] + JS[5] * J[5] + RASTER.COV2D_DILATION;
+  const s11 = JS[3] * J[3] + JS[4] * J[4] + JS[5] * J[5] + dil;
   const det = s00 * s11 - s01 * s01;
   if (!(det > 0)) return null;
   const conic: [number, number, number] = [s11 / det, -s01 / det, s00 / det];
+  // Mip mode: opacity × √det(I − d·Σ2⁻¹), the filter's energy factor (as opacity_compensation in WGSL).
+  const rho2 = 1 - dil * (conic[0] + conic[2]) + dil * dil * (conic[0] * conic[2] - conic[1] * conic[1]);
+  const opacity = sigmoid(cloud.opacityLogits[i]) * (mip ? Math.sqrt(Math.max(rho2, 0)) : 1);
+  if (!(opacity >= RASTER.ALPHA_MIN)) return null;
+  let cutoff = Math.log(opacity / RASTER.ALPHA_MIN);
+  if (opts.extent === '3sigma') cutoff = Math.min(cutoff, RASTER.SIGMA3_CUTOFF);
   const u = (cam.fx * t[0]) / tz + cam.cx;
   const v = (cam.fy * t[1]) / tz + cam.cy;
   const box = pixelBox(u, v, conic, cutoff, cam.width, cam.height);

@@ -5,6 +5,7 @@
  */
 import { createBuffer, readF32, STORAGE } from '../gpu/buffers';
 import { type GaussianCloud, shCoeffs } from './cloud';
+import type { RenderMode } from './raster-constants';
 
 export type SplatParam = 'means' | 'logScales' | 'rotations' | 'opacityLogits' | 'sh';
 export const SPLAT_PARAMS: readonly SplatParam[] = ['means', 'logScales', 'rotations', 'opacityLogits', 'sh'];
@@ -17,18 +18,21 @@ export class GpuScene {
   readonly capacity: number;
   /** SH degree stored (0–3): (deg+1)² coefficients a splat. */
   readonly shDegree: number;
+  /** The screen-space filter every render of this scene uses (see RenderMode). */
+  readonly renderMode: RenderMode;
   /** Splats in use (set by upload or by the owner). */
   count = 0;
   readonly params: SplatBuffers;
   readonly grads: SplatBuffers;
 
-  constructor(device: GPUDevice, capacity: number, shDegree: number) {
+  constructor(device: GPUDevice, capacity: number, shDegree: number, renderMode: RenderMode = 'classic') {
     if (!(Number.isInteger(capacity) && capacity >= 1)) throw new Error(`GpuScene: bad capacity ${capacity}`);
     if (!(Number.isInteger(shDegree) && shDegree >= 0 && shDegree <= 3))
       throw new Error(`GpuScene: SH degree ${shDegree} outside 0–3`);
     this.device = device;
     this.capacity = capacity;
     this.shDegree = shDegree;
+    this.renderMode = renderMode;
     const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
     for (const name of SPLAT_PARAMS) {
       const bytes = capacity * this.floatsPer(name) * 4;
@@ -56,7 +60,7 @@ export class GpuScene {
   }
 
   static fromCloud(device: GPUDevice, cloud: GaussianCloud, capacity = cloud.count): GpuScene {
-    const scene = new GpuScene(device, Math.max(capacity, 1), cloud.shDegree);
+    const scene = new GpuScene(device, Math.max(capacity, 1), cloud.shDegree, cloud.renderMode);
     scene.upload(cloud);
     return scene;
   }
@@ -121,6 +125,7 @@ export class GpuScene {
         ? Promise.resolve(new Float32Array(0))
         : readF32(this.device, buffers[name], n * this.floatsPer(name));
     const [means, logScales, rotations, opacityLogits, sh] = await Promise.all(SPLAT_PARAMS.map(get));
-    return { count: n, shDegree: this.shDegree, means, logScales, rotations, opacityLogits, sh };
+    const { shDegree, renderMode } = this;
+    return { count: n, shDegree, means, logScales, rotations, opacityLogits, sh, renderMode };
   }
 }

@@ -384,5 +384,6 @@ export function pruneTransparent(cloud: GaussianCloud, minOpacity: number): Gaus
     rotations: pick(cloud.rotations, 4),
     opacityLogits: pick(cloud.opacityLogits, 1),
     sh: pick(cloud.sh, shStride),
+    renderMode: cloud.renderMode,
   };
 }
