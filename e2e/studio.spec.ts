@@ -138,6 +138,8 @@ test('the whole flow: drop two photos, Fast, live view, orbit, downloads, reload
   expect(cloud.means.every(Number.isFinite)).toBe(true);
   expect(cloud.rotations.length).toBe(cloud.count * 4);
   expect(cloud.logScales.length).toBe(cloud.count * 3);
+  // Fitted with the Mip filter, and tagged so other viewers draw it that way too.
+  expect(cloud.renderMode).toBe('mip');
 
   const [splatDownload] = await Promise.all([
     page.waitForEvent('download'),
@@ -161,6 +163,7 @@ test('the whole flow: drop two photos, Fast, live view, orbit, downloads, reload
   // And the downloaded .ply opens in the viewer.
   await dropFiles(page, 'viewer', [{ name: 'scene.ply', path: plyPath, bytes: readFileSync(plyPath) }]);
   await expect(page.getByTestId('viewer-info')).toContainText('scene.ply');
+  await expect(page.getByTestId('viewer-info')).toContainText('Mip filter');
   expect((await probe(page)).splats).toBe(cloud.count);
   await snap(page, 'flow-06-downloaded-ply-opened');
   expect(errors).toEqual([]);

@@ -13,6 +13,7 @@ import type {
   StageName,
   SynthesisMethod,
 } from '../engine/protocol';
+import type { RenderMode } from '../engine/splats/raster-constants';
 import type { PhotoItem } from './photos';
 
 export interface StageState {
@@ -38,6 +39,8 @@ export interface ViewerSceneInfo {
   source: 'training' | 'file';
   name: string;
   count: number;
+  /** 'mip' when the splats are drawn with the Mip filter (shown beside the count). */
+  renderMode: RenderMode;
   center: [number, number, number];
   radius: number;
   /** Bumped on each new scene so the camera can frame it once. */

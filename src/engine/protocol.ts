@@ -5,6 +5,7 @@
 import type { Intrinsics } from './geometry/camera';
 import type { AdapterReport } from './gpu/device';
 import type { GpuErrorCode } from './gpu/errors';
+import type { RenderMode } from './splats/raster-constants';
 
 export type StageName = 'geometry' | 'trajectory' | 'synthesis' | 'optimization';
 
@@ -176,6 +177,8 @@ export type EngineEvent =
       source: 'training' | 'file';
       name: string;
       count: number;
+      /** The screen-space filter the splats are drawn with (a .ply's SplatRenderMode tag, or training's). */
+      renderMode: RenderMode;
       center: [number, number, number];
       radius: number;
     }

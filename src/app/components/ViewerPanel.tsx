@@ -155,6 +155,7 @@ export function ViewerPanel({ onOpenScene }: { onOpenScene: (file: File) => void
           {scene
             ? `${scene.source === 'file' ? scene.name : 'Reconstruction'} · ${scene.count.toLocaleString('en-US')} splats`
             : 'Nothing to show yet'}
+          {scene?.renderMode === 'mip' ? ' · Mip filter' : ''}
           {frames ? ` · frame ${frames}${frameMs ? ` (${frameMs.toFixed(0)} ms)` : ''}` : ''}
         </span>
         <button

@@ -12,6 +12,7 @@ import type { ImageDecoder } from '../io/image';
 import type { EngineEvent, PhotoInput, RunOptions, StageMethodInfo, StageName } from '../protocol';
 import type { GaussianCloud } from '../splats/cloud';
 import { initSplats } from '../splats/init';
+import type { RenderMode } from '../splats/raster-constants';
 import { cameraExtent, Trainer, type TrainView } from '../splats/trainer';
 import { interpolateTrajectory, type Trajectory } from '../synthesis/trajectory';
 import { framesToTrainViews, type SynthesizedFrame, synthesizeViews } from '../synthesis/warp-fill';
@@ -40,6 +41,14 @@ export const SYNTHESIZED_WEIGHT = 0.5;
  * 300 steps: 22.41 → 22.55 dB on held-out views).
  */
 const SYNTHESIS_CLOUD = { voxelFootprints: 1, targetCount: 600_000 };
+
+/**
+ * Splats are fitted (and then always drawn) with the Mip filter: the classic 0.3 px² dilation blurs every
+ * splat by at least ~0.55 px and draws sub-pixel splats too big when zoomed out. On held-out views
+ * (128×96, Balanced, 1000 steps) it scores as well or better: tabletop 22.47 → 22.74 dB, room 24.18 →
+ * 24.20 dB. Exported .ply files carry the SplatRenderMode tag.
+ */
+const TRAINING_RENDER_MODE: RenderMode = 'mip';
 
 /** How often the live preview gets fresh splats during optimisation. */
 export const PREVIEW_EVERY = 25;
@@ -337,6 +346,7 @@ export class Reconstruction {
       minConfidence: 0.3,
       shDegree: settings.shDegree,
     });
+    splats.renderMode = TRAINING_RENDER_MODE;
     const trainer = new Trainer(this.device, splats, frames, {
       steps: settings.steps,
       splatConfidence: confidence,

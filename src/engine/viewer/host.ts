@@ -108,7 +108,8 @@ export class ViewerHost {
   private announce(): void {
     if (this.source === 'file' && this.file) {
       const { name, scene, bounds } = this.file;
-      this.emit({ type: 'viewer-scene', source: 'file', name, count: scene.count, ...bounds });
+      const { count, renderMode } = scene;
+      this.emit({ type: 'viewer-scene', source: 'file', name, count, renderMode, ...bounds });
       return;
     }
     const scene = this.trainingScene();
@@ -120,6 +121,7 @@ export class ViewerHost {
       source: 'training',
       name: 'reconstruction',
       count: scene.count,
+      renderMode: scene.renderMode,
       center: bounds.center as [number, number, number],
       radius: bounds.radius,
     });
