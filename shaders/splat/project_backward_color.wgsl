@@ -1,8 +1,8 @@
 // Backward of opacity and colour (one thread a splat; runs after project_backward.wgsl, both add into
 // grad_means): the pixels saw o·ρ (ρ the mip mode's compensation, 1 otherwise; the record holds o·ρ), so
-// dL/dlogit = ρ·o(1 − o)·dL/d(o·ρ) = record opacity·(1 − o)·dL/d(o·ρ); colour = max(Σ_k Y_k(d)·sh_k + 0.5, 0), so per channel the
-// gradient flows where the clamp did not act: dL/dsh_k = Y_k·dL/dc, and through the view direction
-// d = (μ − centre)/|μ − centre| into the mean for degree ≥ 1.
+// dL/dlogit = ρ·o(1 − o)·dL/d(o·ρ) = record opacity·(1 − o)·dL/d(o·ρ). Colour = max(Σ_k Y_k(d)·sh_k + 0.5, 0),
+// so per channel the gradient flows where the clamp did not act: dL/dsh_k = Y_k·dL/dc, and through the view
+// direction d = (μ − centre)/|μ − centre| into the mean for degree ≥ 1.
 
 @group(0) @binding(0) var<uniform> cam: Camera;
 @group(0) @binding(1) var<storage, read> means: array<f32>;

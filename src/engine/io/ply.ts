@@ -472,7 +472,7 @@ export function writePly(cloud: GaussianCloud, options: WritePlyOptions = {}): U
   const normals = options.normals ?? true;
   const names = plyPropertyNames(shDegree, normals);
   const lines = ['ply', 'format binary_little_endian 1.0'];
-  // The tag SuperSplat, splat-transform and Brush read for scenes fitted with the Mip filter.
+  // The tag Brush writes for scenes fitted with the Mip filter.
   if (cloud.renderMode === 'mip') lines.push(`comment ${MIP_COMMENT}`);
   for (const c of options.comments ?? []) lines.push(`comment ${c.replace(/[\r\n]+/g, ' ')}`);
   lines.push(`element vertex ${count}`);
