@@ -25,6 +25,9 @@ fn project_splats(
   let mean = vec3<f32>(means[3u * i], means[3u * i + 1u], means[3u * i + 2u]);
   let t = cam_point(cam, mean);
   if (!(t.z > cam.center.w)) { return; }
+  // The mip mode only lowers opacity (ρ ≤ 1), so splats already below ALPHA_MIN leave before the covariance.
+  let o = sigmoid(opacity_logits[i]);
+  if (!(o >= ALPHA_MIN)) { return; }
   let q = vec4<f32>(rotations[4u * i], rotations[4u * i + 1u], rotations[4u * i + 2u], rotations[4u * i + 3u]);
   let qn = length(q);
   if (!(qn > 0.0)) { return; }
@@ -37,7 +40,7 @@ fn project_splats(
   if (!(det > 0.0)) { return; }
   let conic = vec3<f32>(p.cov.z, -p.cov.y, p.cov.x) / det;
   // The opacity the pixels see: the mip mode scales it by the filter's energy factor.
-  let opacity = sigmoid(opacity_logits[i]) * opacity_compensation(cam, conic);
+  let opacity = o * opacity_compensation(cam, conic);
   if (!(opacity >= ALPHA_MIN)) { return; }
   let cutoff = splat_cutoff(cam, opacity);
   let rect = tile_rect(cam, p.mean, conic, cutoff);
