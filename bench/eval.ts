@@ -1,7 +1,7 @@
 /**
  * `npm run eval -- --scene path/to/transforms.json --train 0,8,16 [--test rest|i,j,…]
  *    [--poses estimated|given] [--preset fast|balanced|quality] [--steps N] [--no-synthesis] [--init random]
- *    [--refine-poses] [--renders DIR]`
+ *    [--refine-poses] [--renders DIR] [--score-every N]`
  *
  * Protocol: reconstruct from the training views only (estimated poses: pose-free; given: the file's
  * cameras, posed mode), align the reconstruction's training cameras to the file's by a similarity
@@ -12,6 +12,9 @@
  * the splats; the alignment then uses the refined cameras. `--renders DIR` writes, per test view, the render,
  * the photo and their absolute difference (×4) side by side as DIR/view_<i>.png. Scenes with true depth
  * (the project's synthetic ones) also get a reference figure (`reference_psnr`, see warp-reference.ts).
+ * `--score-every N` also scores the test views every N optimisation steps and prints the curve (`curve`
+ * in the JSON): where a sparse-view fit starts trading the held-out views for the photos. The run goes on
+ * where it stopped, as an uninterrupted one would (not with --refine-poses: its rate schedule spans the run).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,8 +23,9 @@ import { type Camera, scaleIntrinsics } from '../src/engine/geometry/camera';
 import { GpuContext } from '../src/engine/gpu/context';
 import { nodeGpu } from '../src/engine/gpu/node-gpu';
 import { decodeImage } from '../src/engine/io/decode-node';
-import { resizeImage } from '../src/engine/io/image';
+import { type DecodedImage, resizeImage } from '../src/engine/io/image';
 import { readTransforms, relativeTo, type TransformsFrame } from '../src/engine/io/transforms';
+import { resolveSettings } from '../src/engine/pipeline/presets';
 import { Reconstruction } from '../src/engine/pipeline/reconstruction';
 import type { Preset, RunOptions } from '../src/engine/protocol';
 import { scoreViews } from '../src/engine/splats/evaluate';
@@ -31,7 +35,7 @@ import { decodeDepthF32, encodePng } from '../tools/synthetic/write-scene';
 import { type DepthView, type WarpReference, warpReference } from './warp-reference';
 
 const USAGE =
-  'usage: npm run eval -- --scene transforms.json --train 0,8,16 [--test rest|i,j,…] [--poses estimated|given] [--preset fast|balanced|quality] [--steps N] [--no-synthesis] [--init random] [--refine-poses] [--renders DIR]';
+  'usage: npm run eval -- --scene transforms.json --train 0,8,16 [--test rest|i,j,…] [--poses estimated|given] [--preset fast|balanced|quality] [--steps N] [--no-synthesis] [--init random] [--refine-poses] [--renders DIR] [--score-every N]';
 
 function fail(reason: string): never {
   console.error(`eval: ${reason}`);
@@ -64,6 +68,9 @@ async function main(): Promise<void> {
   };
   const init = opt('--init') === 'random' ? 'random' : 'points';
   const rendersDir = opt('--renders');
+  const scoreEvery = opt('--score-every') === undefined ? 0 : Number(opt('--score-every'));
+  if (!(Number.isInteger(scoreEvery) && scoreEvery >= 0))
+    fail('--score-every must be a whole number of steps');
 
   let json: unknown;
   try {
@@ -107,21 +114,14 @@ async function main(): Promise<void> {
     },
     { knownCameras: poses === 'given' ? train.map((i) => scene.frames[i].camera) : undefined, init },
   );
-  await reconstruction.run(options);
-  if (failure) fail(failure);
-
-  const trainer = reconstruction.outputs.trainer!;
-  const fitted = await reconstructedInputCameras(reconstruction);
-  const givenTrain = train.map((i) => scene.frames[i].camera);
-  const sim = alignSimilarity(fitted, givenTrain);
-  const alignment = alignmentResidual(fitted, givenTrain, sim);
-  if (poses === 'estimated')
-    console.log(
-      `training cameras after alignment: rotation ≤ ${alignment.rotationDeg.toFixed(2)}°, centre ≤ ` +
-        `${(100 * alignment.centre).toFixed(1)} % of their spread, focal ${(100 * alignment.focal).toFixed(1)} % off`,
-    );
-  const workingSize = reconstruction.settings!.workingSize;
-  const views = [];
+  let settings: ReturnType<typeof resolveSettings>;
+  try {
+    settings = resolveSettings(options);
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  const { workingSize, steps: totalSteps } = settings;
+  const testImages: DecodedImage[] = [];
   for (const i of test) {
     const frame = scene.frames[i];
     const decoded = await decodeImage(new Uint8Array(readFileSync(frame.imagePath)), frame.filePath);
@@ -129,18 +129,53 @@ async function main(): Promise<void> {
     const s = Math.min(1, workingSize / long);
     const width = Math.max(1, Math.round(decoded.image.width * s));
     const height = Math.max(1, Math.round(decoded.image.height * s));
-    const image = s < 1 ? resizeImage(decoded.image, width, height) : decoded.image;
-    const camera = cameraIntoSource(sim, frame.camera);
-    views.push({
-      camera: { ...camera, intrinsics: scaleIntrinsics(frame.camera.intrinsics, width, height) },
-      rgba: image.data,
-    });
+    testImages.push(s < 1 ? resizeImage(decoded.image, width, height) : decoded.image);
   }
-  const scores = await scoreViews(device, trainer.scene, views, {
-    shDegree: trainer.options.shDegree,
-    near: trainer.options.near,
-    keepRenders: rendersDir !== undefined,
-  });
+  const givenTrain = train.map((i) => scene.frames[i].camera);
+  // Aligns the reconstruction's training cameras to the given ones and scores every test view.
+  const scoreTestViews = async (keepRenders: boolean) => {
+    const fitted = await reconstructedInputCameras(reconstruction);
+    const sim = alignSimilarity(fitted, givenTrain);
+    const views = test.map((i, k) => {
+      const camera = cameraIntoSource(sim, scene.frames[i].camera);
+      const { width, height } = testImages[k];
+      return {
+        camera: { ...camera, intrinsics: scaleIntrinsics(scene.frames[i].camera.intrinsics, width, height) },
+        rgba: testImages[k].data,
+      };
+    });
+    const trainer = reconstruction.outputs.trainer!;
+    const scores = await scoreViews(device, trainer.scene, views, {
+      shDegree: trainer.options.shDegree,
+      near: trainer.options.near,
+      keepRenders,
+    });
+    return { scores, views, alignment: alignmentResidual(fitted, givenTrain, sim) };
+  };
+  const meanOf = (scores: { psnr: number; ssim: number }[], k: 'psnr' | 'ssim') =>
+    scores.reduce((s, v) => s + v[k], 0) / scores.length;
+
+  const curve: { step: number; psnr: number; ssim: number }[] = [];
+  for (let at = scoreEvery || totalSteps; ; at = Math.min(totalSteps, at + scoreEvery)) {
+    await reconstruction.run({ ...options, steps: at });
+    if (failure) fail(failure);
+    if (at >= totalSteps) break;
+    const { scores } = await scoreTestViews(false);
+    curve.push({ step: at, psnr: meanOf(scores, 'psnr'), ssim: meanOf(scores, 'ssim') });
+    console.log(
+      `step ${at}: test PSNR ${curve.at(-1)!.psnr.toFixed(2)} dB, SSIM ${curve.at(-1)!.ssim.toFixed(4)}`,
+    );
+  }
+
+  const trainer = reconstruction.outputs.trainer!;
+  const { scores, views, alignment } = await scoreTestViews(rendersDir !== undefined);
+  if (scoreEvery)
+    curve.push({ step: totalSteps, psnr: meanOf(scores, 'psnr'), ssim: meanOf(scores, 'ssim') });
+  if (poses === 'estimated')
+    console.log(
+      `training cameras after alignment: rotation ≤ ${alignment.rotationDeg.toFixed(2)}°, centre ≤ ` +
+        `${(100 * alignment.centre).toFixed(1)} % of their spread, focal ${(100 * alignment.focal).toFixed(1)} % off`,
+    );
   if (rendersDir) {
     mkdirSync(rendersDir, { recursive: true });
     for (const [k, i] of test.entries()) {
@@ -149,7 +184,7 @@ async function main(): Promise<void> {
       writeFileSync(join(rendersDir, `view_${i}.png`), png);
     }
   }
-  const mean = (k: 'psnr' | 'ssim') => scores.reduce((s, v) => s + v[k], 0) / scores.length;
+  const mean = (k: 'psnr' | 'ssim') => meanOf(scores, k);
   console.log('view   PSNR (dB)   SSIM');
   for (const [k, i] of test.entries()) {
     console.log(
@@ -178,6 +213,7 @@ async function main(): Promise<void> {
     lpips: null,
     per_view: scores.map(({ psnr, ssim }) => ({ psnr, ssim })),
     alignment,
+    ...(scoreEvery ? { curve } : {}),
     reference_psnr: reference?.psnr ?? null,
     seconds: (performance.now() - started) / 1000,
     splats: trainer.scene.count,

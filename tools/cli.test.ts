@@ -121,6 +121,8 @@ describe('npm run eval', () => {
       '--no-synthesis',
       '--renders',
       renders,
+      '--score-every',
+      '2',
     ]);
     expect(r.code, r.stderr).toBe(0);
     const out = lastJson(r.stdout);
@@ -140,6 +142,11 @@ describe('npm run eval', () => {
     expect(out.psnr).toBeGreaterThan(blackPsnr + 2);
     expect(out.alignment.rotationDeg).toBeLessThan(1e-3);
     expect(r.stdout).toMatch(/^ {3}1 {3}/m); // the per-view line
+    // The curve scores the test view after step 2 and again at the end; the run goes on from step 2.
+    expect(out.curve.map((p: { step: number }) => p.step)).toEqual([2, 3]);
+    expect(out.curve[1].psnr).toBe(out.psnr);
+    expect(out.curve[1].psnr).toBeGreaterThan(out.curve[0].psnr);
+    expect(r.stdout).toMatch(/^step 2: test PSNR \d+\.\d\d dB, SSIM /m);
     // The scene has true depth, so the warp reference is there; a 3-step render is far below it.
     expect(out.reference_psnr).toBeGreaterThan(out.psnr + 5);
     expect(r.stdout).toMatch(/^reference: .* dB on the \d+\.\d % of test pixels/m);
