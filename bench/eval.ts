@@ -71,6 +71,8 @@ async function main(): Promise<void> {
   const scoreEvery = opt('--score-every') === undefined ? 0 : Number(opt('--score-every'));
   if (!(Number.isInteger(scoreEvery) && scoreEvery >= 0))
     fail('--score-every must be a whole number of steps');
+  // The pose learning rate decays over the run's steps, so a run cut into pieces would refine differently.
+  if (scoreEvery && options.refinePoses) fail('--score-every does not combine with --refine-poses');
 
   let json: unknown;
   try {
@@ -156,10 +158,12 @@ async function main(): Promise<void> {
     scores.reduce((s, v) => s + v[k], 0) / scores.length;
 
   const curve: { step: number; psnr: number; ssim: number }[] = [];
-  for (let at = scoreEvery || totalSteps; ; at = Math.min(totalSteps, at + scoreEvery)) {
+  // Runs to each scoring point in turn; a re-run with more steps continues where the last one stopped.
+  for (let at = 0; at < totalSteps; ) {
+    at = scoreEvery ? Math.min(totalSteps, at + scoreEvery) : totalSteps;
     await reconstruction.run({ ...options, steps: at });
     if (failure) fail(failure);
-    if (at >= totalSteps) break;
+    if (at === totalSteps) break;
     const { scores } = await scoreTestViews(false);
     curve.push({ step: at, psnr: meanOf(scores, 'psnr'), ssim: meanOf(scores, 'ssim') });
     console.log(

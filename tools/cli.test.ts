@@ -168,4 +168,17 @@ describe('npm run eval', () => {
       'eval: frame 2 is in both --train and --test; test frames must be held out',
     );
   });
+
+  it('exits 1 with one line for a scoring interval it cannot honour', async () => {
+    const base = ['--scene', join(scene, 'transforms.json'), '--train', '0,2'];
+    const reasons: [string[], string][] = [
+      [['--score-every', '-5'], 'eval: --score-every must be a whole number of steps'],
+      [['--score-every', '50', '--refine-poses'], 'eval: --score-every does not combine with --refine-poses'],
+    ];
+    for (const [args, reason] of reasons) {
+      const r = await run('bench/eval.ts', [...base, ...args]);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split('\n').at(-1)).toBe(reason);
+    }
+  });
 });
