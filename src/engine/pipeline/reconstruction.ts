@@ -16,6 +16,7 @@ import type { RenderMode } from '../splats/raster-constants';
 import { cameraExtent, Trainer, type TrainView } from '../splats/trainer';
 import { interpolateTrajectory, type Trajectory } from '../synthesis/trajectory';
 import { framesToTrainViews, type SynthesizedFrame, synthesizeViews } from '../synthesis/warp-fill';
+import { focalWarning } from './focal-check';
 import { synthesizedFramesEvent } from './frame-thumbs';
 import {
   CLASSICAL_GEOMETRY,
@@ -231,7 +232,7 @@ export class Reconstruction {
       }
       progress(0, { activity: 'classical default' });
     }
-    this.outputs.geometry = await classicalGeometry(this.device, photos, {
+    const classical = await classicalGeometry(this.device, photos, {
       cameras: known?.map((c, i) => ({
         ...c,
         intrinsics: scaleIntrinsics(c.intrinsics, photos[i].image.width, photos[i].image.height),
@@ -241,6 +242,9 @@ export class Reconstruction {
       signal,
       onProgress: (_step, fraction) => progress(fraction),
     });
+    this.outputs.geometry = classical;
+    const focal = focalWarning(classical.pose);
+    if (focal) this.emit({ type: 'warning', code: 'focal-uncertain', message: focal });
     return { method: known ? 'posed' : 'classical' };
   }
 
