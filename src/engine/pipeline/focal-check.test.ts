@@ -3,15 +3,16 @@
  * whose cameras aim at nearly the same point (the shared focal is barely observable there) and one that
  * pins it down. Geometry is real; the optimisation runs a single step.
  */
-import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSyntheticScene, type PresetName, renderView } from '../geometry/synthetic';
+import type { ClassicalResult } from '../geometry/classical';
+import { makeSyntheticScene, type PresetName } from '../geometry/synthetic';
 import type { GpuContext } from '../gpu/context';
 import { testGpu } from '../gpu/test-gpu';
 import { decodeImage } from '../io/decode-node';
-import type { EngineEvent, PhotoInput } from '../protocol';
+import type { EngineEvent } from '../protocol';
 import { FOCAL_UNCERTAIN_REL_STD } from './focal-check';
 import { Reconstruction } from './reconstruction';
+import { scenePhotos } from './test-photos';
 
 let gpu: GpuContext;
 beforeAll(async () => {
@@ -21,23 +22,14 @@ afterAll(() => gpu?.dispose());
 
 async function reconstructPair(preset: PresetName, seed: number) {
   const s = makeSyntheticScene({ preset, seed, views: 2, width: 256, height: 192 });
-  const photos: PhotoInput[] = s.cameras.map((camera, i) => {
-    const { rgba, width, height } = renderView(s.scene, camera);
-    const png = new PNG({ width, height });
-    png.data.set(rgba);
-    const bytes = PNG.sync.write(png);
-    return {
-      name: `${i}.png`,
-      bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
-    };
-  });
+  const photos = scenePhotos(s);
   const events: EngineEvent[] = [];
   const reconstruction = new Reconstruction(gpu.device, photos, decodeImage, (e) => events.push(e), {});
   await reconstruction.run({ preset: 'fast', steps: 1, workingSize: 256, synthesis: false });
-  const geometry = reconstruction.outputs.geometry as { pose?: { focalRelStd: number | null } };
-  const relStd = geometry.pose?.focalRelStd ?? null;
+  const geometry = reconstruction.outputs.geometry!;
+  const relStd = 'pose' in geometry ? ((geometry as ClassicalResult).pose?.focalRelStd ?? null) : null;
   const truth = s.cameras[0].intrinsics.fx;
-  const focalError = Math.abs(reconstruction.outputs.geometry!.views[0].camera.intrinsics.fx / truth - 1);
+  const focalError = Math.abs(geometry.views[0].camera.intrinsics.fx / truth - 1);
   reconstruction.dispose();
   const warnings = events.flatMap((e) =>
     e.type === 'warning' && e.code === 'focal-uncertain' ? [e.message] : [],

@@ -3,16 +3,16 @@
  * (two synthetic photos, warp-and-fill frames, a few steps): with the flag the second input's camera moves
  * and the first input and the synthesized frames keep theirs; without it nothing moves.
  */
-import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSyntheticScene, renderView } from '../geometry/synthetic';
+import { makeSyntheticScene } from '../geometry/synthetic';
 import type { GpuContext } from '../gpu/context';
 import { testGpu } from '../gpu/test-gpu';
 import { decodeImage } from '../io/decode-node';
-import type { PhotoInput, RunOptions } from '../protocol';
+import type { RunOptions } from '../protocol';
 import { poseDistance } from '../splats/pose-refine';
 import { resolveSettings } from './presets';
 import { Reconstruction } from './reconstruction';
+import { scenePhotos } from './test-photos';
 
 let gpu: GpuContext;
 beforeAll(async () => {
@@ -26,16 +26,7 @@ describe('pose refinement in the pipeline', () => {
     expect(resolveSettings({ preset: 'fast', refinePoses: true }).refinePoses).toBe(true);
 
     const s = makeSyntheticScene({ seed: 2, views: 2, width: 96, height: 72 });
-    const photos: PhotoInput[] = s.cameras.map((camera, i) => {
-      const { rgba, width, height } = renderView(s.scene, camera, { samples: 1, shadows: false });
-      const png = new PNG({ width, height });
-      png.data.set(rgba);
-      const bytes = PNG.sync.write(png);
-      return {
-        name: `${i}.png`,
-        bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
-      };
-    });
+    const photos = scenePhotos(s, { samples: 1, shadows: false });
     const reconstruction = new Reconstruction(gpu.device, photos, decodeImage, () => {}, {
       knownCameras: s.cameras,
     });
