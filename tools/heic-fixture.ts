@@ -5,7 +5,7 @@
  * heif-enc cannot write, so the decoder's orientation handling can be tested.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
@@ -33,21 +33,37 @@ export interface HeicOptions {
   quality?: number;
   /** EXIF to carry (written into a quality-100 JPEG that heif-enc copies it from). */
   exif?: ExifWriteFields;
-  /** Folder for the files; a fresh temp dir by default. */
+  /** Folder to keep the files in; without it they go to a temp dir that is removed afterwards. */
   dir?: string;
   name?: string;
 }
 
-/** Encodes RGBA pixels (alpha ignored) as HEIC with heif-enc; returns the file's bytes and path. */
+/** Encodes RGBA pixels (alpha ignored) as HEIC with heif-enc; returns the file's bytes. */
 export function encodeHeic(
   rgba: Uint8Array | Uint8ClampedArray,
   width: number,
   height: number,
   options: HeicOptions = {},
-): { bytes: Uint8Array; path: string } {
+): { bytes: Uint8Array } {
   const enc = heifEncPath();
   if (!enc) throw new Error('heif-enc not found: apt-get install libheif-examples (scripts/test.sh does)');
-  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'heic-'));
+  if (options.dir) return { bytes: encodeInto(enc, options.dir, rgba, width, height, options) };
+  const dir = mkdtempSync(join(tmpdir(), 'heic-'));
+  try {
+    return { bytes: encodeInto(enc, dir, rgba, width, height, options) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function encodeInto(
+  enc: string,
+  dir: string,
+  rgba: Uint8Array | Uint8ClampedArray,
+  width: number,
+  height: number,
+  options: HeicOptions,
+): Uint8Array {
   const name = options.name ?? 'photo';
   const opaque = Buffer.from(rgba.buffer, rgba.byteOffset, rgba.byteLength);
   let source: string;
@@ -64,7 +80,7 @@ export function encodeHeic(
   }
   const path = join(dir, `${name}.heic`);
   execFileSync(enc, ['-q', String(options.quality ?? 95), '-o', path, source], { stdio: 'pipe' });
-  return { bytes: new Uint8Array(readFileSync(path)), path };
+  return new Uint8Array(readFileSync(path));
 }
 
 interface At {
