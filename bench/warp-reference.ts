@@ -22,6 +22,8 @@ export interface WarpReference {
   psnr: number;
   /** Share of the test view's pixels that some training view sees. */
   coverage: number;
+  /** 1 at the pixels some training view sees (row-major, the test view's size), else 0. */
+  seen: Uint8Array;
 }
 
 /** A point counts as seen when its depth is within this fraction of the training view's true depth. */
@@ -35,6 +37,7 @@ export function warpReference(test: DepthView, train: DepthView[]): WarpReferenc
   const order = [...train].sort((a, b) => distance(centre(a.camera), at) - distance(centre(b.camera), at));
   let squared = 0;
   let covered = 0;
+  const seen = new Uint8Array(width * height);
   const sample: number[] = [0, 0, 0];
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -42,6 +45,7 @@ export function warpReference(test: DepthView, train: DepthView[]): WarpReferenc
       if (!Number.isFinite(z)) continue;
       const point = unprojectPixel(test.camera, x + 0.5, y + 0.5, z);
       if (!order.some((view) => lookUp(view, point, sample))) continue;
+      seen[y * width + x] = 1;
       for (let c = 0; c < 3; c++) squared += ((sample[c] - test.rgba[(y * width + x) * 4 + c]) / 255) ** 2;
       covered++;
     }
@@ -49,7 +53,27 @@ export function warpReference(test: DepthView, train: DepthView[]): WarpReferenc
   return {
     psnr: covered === 0 ? Number.NaN : -10 * Math.log10(squared / (3 * covered)),
     coverage: covered / (width * height),
+    seen,
   };
+}
+
+/**
+ * PSNR of a render (RGBA floats, unclamped like the evaluation's loss) against a photo over the pixels
+ * `seen` marks: a reconstruction's figure on the same pixels as the reference's.
+ */
+export function psnrOver(
+  render: Float32Array,
+  rgba: Uint8Array | Uint8ClampedArray,
+  seen: Uint8Array,
+): number {
+  let squared = 0;
+  let count = 0;
+  for (let p = 0; p < seen.length; p++) {
+    if (!seen[p]) continue;
+    for (let c = 0; c < 3; c++) squared += (render[4 * p + c] - rgba[4 * p + c] / 255) ** 2;
+    count++;
+  }
+  return count === 0 ? Number.NaN : -10 * Math.log10(squared / (3 * count));
 }
 
 /** Bilinear colour of `point` in `view` into `out` when the view sees it; false otherwise. */

@@ -150,6 +150,10 @@ describe('npm run eval', () => {
     // The scene has true depth, so the warp reference is there; a 3-step render is far below it.
     expect(out.reference_psnr).toBeGreaterThan(out.psnr + 5);
     expect(r.stdout).toMatch(/^reference: .* dB on the \d+\.\d % of test pixels/m);
+    // And the render's own figure over the reference's pixels.
+    expect(Number.isFinite(out.psnr_seen)).toBe(true);
+    expect(out.psnr_seen).toBeLessThan(out.reference_psnr);
+    expect(r.stdout).toMatch(/the reconstruction scores \d+\.\d\d dB on those pixels$/m);
     const png = PNG.sync.read(readFileSync(join(renders, 'view_1.png')));
     expect([png.width, png.height]).toEqual([3 * 256, 192]);
   });
