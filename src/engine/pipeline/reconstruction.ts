@@ -14,8 +14,14 @@ import type { GaussianCloud } from '../splats/cloud';
 import { initSplats } from '../splats/init';
 import type { RenderMode } from '../splats/raster-constants';
 import { cameraExtent, Trainer, type TrainView } from '../splats/trainer';
+import { coverPoints, joinClouds } from '../synthesis/cover-points';
 import { interpolateTrajectory, type Trajectory } from '../synthesis/trajectory';
-import { framesToTrainViews, type SynthesizedFrame, synthesizeViews } from '../synthesis/warp-fill';
+import {
+  framesToTrainViews,
+  type SynthesizedFrame,
+  synthesizeViews,
+  WARP_FILL_DEFAULTS,
+} from '../synthesis/warp-fill';
 import { focalWarning } from './focal-check';
 import { synthesizedFramesEvent } from './frame-thumbs';
 import {
@@ -43,6 +49,11 @@ export const SYNTHESIZED_WEIGHT = 0.5;
  */
 const SYNTHESIS_CLOUD = { voxelFootprints: 1, targetCount: 600_000 };
 
+/** Points below this confidence do not become splats; cover points get exactly this (kept, but fast-moving). */
+const INIT_MIN_CONFIDENCE = 0.3;
+/** Most cover points, as a share of the global cloud. */
+const COVER_SHARE = 0.25;
+
 /**
  * Splats are fitted (and then always drawn) with the Mip filter: the classic 0.3 px² dilation blurs every
  * splat by at least ~0.55 px and draws sub-pixel splats too big when zoomed out. On held-out views
@@ -59,7 +70,13 @@ export interface ReconstructionOutputs {
   geometry?: GeometryResult;
   trajectory?: Trajectory;
   /** Training views: the inputs plus synthesized frames, or the inputs alone when synthesis is off. */
-  synthesis?: { frames: TrainView[]; synthesized: number; enabled: boolean };
+  synthesis?: {
+    frames: TrainView[];
+    synthesized: number;
+    enabled: boolean;
+    /** Points where the global cloud leaves the frames uncovered (cover-points.ts); none without synthesis. */
+    cover?: PointCloud;
+  };
   trainer?: Trainer;
 }
 
@@ -300,14 +317,52 @@ export class Reconstruction {
       onProgress: (done: number, total: number) => progress(done / total),
     });
     throwIfAborted(signal);
+    progress(0.99, { activity: 'placing splats where the point cloud leaves holes' });
+    const cover = await this.coverFor(source, trajectory, frames, signal);
+    throwIfAborted(signal);
     const views = framesToTrainViews(frames, { synthesizedWeight: SYNTHESIZED_WEIGHT });
     this.outputs.synthesis = {
       enabled,
       synthesized: views.filter((v) => v.source === 'synthesized').length,
       frames: views,
+      cover,
     };
     progress(1);
     return info;
+  }
+
+  /**
+   * Cover points for the frames: every trajectory camera rendered from the cloud without replacing the
+   * inputs, so that the photos' uncovered pixels (sky, surfaces the stereo gave up on) are found too; the
+   * colour comes from the training frame (the photo, warp-and-fill's fill or the generated frame).
+   */
+  private async coverFor(
+    source: GeometryResult,
+    trajectory: Trajectory,
+    frames: SynthesizedFrame[],
+    signal?: AbortSignal,
+  ): Promise<PointCloud> {
+    const { width, height } = frames[0].camera.intrinsics;
+    const renders = await synthesizeViews(this.device, source, trajectory, {
+      width,
+      height,
+      replaceInputs: false,
+      signal,
+    });
+    const colour = new Map(frames.map((f) => [f.index, f.rgba]));
+    const cloud = this.outputs.geometry!.cloud;
+    return coverPoints(
+      renders.flatMap((r) => {
+        const rgba = colour.get(r.index);
+        return rgba ? [{ ...r, rgba }] : [];
+      }),
+      cloud,
+      {
+        uncoveredConfidence: WARP_FILL_DEFAULTS.filledConfidence,
+        confidence: INIT_MIN_CONFIDENCE,
+        maxCount: Math.ceil(COVER_SHARE * cloud.count),
+      },
+    );
   }
 
   /** A neural attempt; when it cannot run, a warning names the model and the reason, and null is returned. */
@@ -344,10 +399,10 @@ export class Reconstruction {
     const source =
       this.setup.init === 'random'
         ? randomCloud(geometry.cloud, Math.min(settings.splatBudget, geometry.cloud.count))
-        : geometry.cloud;
+        : joinClouds(geometry.cloud, this.outputs.synthesis!.cover);
     const { splats, confidence } = await initSplats(this.device, source, {
       budget: settings.splatBudget,
-      minConfidence: 0.3,
+      minConfidence: INIT_MIN_CONFIDENCE,
       shDegree: settings.shDegree,
     });
     splats.renderMode = TRAINING_RENDER_MODE;
