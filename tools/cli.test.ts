@@ -1,7 +1,7 @@
 /**
  * The two command-line tools run as a user runs them (a child Node process on Dawn): `reconstruct` on two
  * photos of a synthetic scene, pose-free, writing .ply and .splat; `eval` on a transforms.json scene with
- * given poses. A handful of steps each: this checks the plumbing, the files and the output contract, not
+ * given and with estimated poses. A handful of steps each: this checks the plumbing, the files and the output contract, not
  * the quality (the README's evaluation tables are for that). Bad input exits 1 with a one-line reason.
  */
 import { type ExecFileException, execFile } from 'node:child_process';
@@ -156,6 +156,34 @@ describe('npm run eval', () => {
     expect(r.stdout).toMatch(/the reconstruction scores \d+\.\d\d dB on those pixels$/m);
     const png = PNG.sync.read(readFileSync(join(renders, 'view_1.png')));
     expect([png.width, png.height]).toEqual([3 * 256, 192]);
+  });
+
+  it('with estimated poses, draws the test views at the reconstruction focal and reports both figures', async () => {
+    const r = await run('bench/eval.ts', [
+      '--scene',
+      join(scene, 'transforms.json'),
+      '--train',
+      '0,2',
+      '--test',
+      '1',
+      '--poses',
+      'estimated',
+      '--preset',
+      'fast',
+      '--steps',
+      '2',
+      '--no-synthesis',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = lastJson(r.stdout);
+    expect(out.poses).toBe('estimated');
+    expect(out.alignment.rotationDeg).toBeLessThan(1);
+    expect(out.alignment.focal).toBeLessThan(0.05);
+    expect(Number.isFinite(out.psnr_file_focal)).toBe(true);
+    expect(Math.abs(out.psnr_file_focal - out.psnr)).toBeLessThan(3);
+    expect(r.stdout).toMatch(
+      /focal \d+\.\d % off; drawn at the file's focal lengths instead, the test views score \d+\.\d\d dB$/m,
+    );
   });
 
   it('exits 1 with one line for a frame the scene does not have', async () => {
