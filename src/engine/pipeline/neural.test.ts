@@ -142,6 +142,12 @@ describe('neural stages in the reconstruction', () => {
     expect(sampled.at(-1)!.etaSeconds).toBe(0);
     const fractions = progress.map((p) => p.fraction);
     expect(fractions.every((f, i) => i === 0 || f >= fractions[i - 1])).toBe(true);
+    // Then the cover points, from the generated frames' colours.
+    const placing = progress.findIndex(
+      (p) => p.activity === 'placing splats where the point cloud leaves holes',
+    );
+    expect(placing).toBeGreaterThan(progress.indexOf(sampled.at(-1)!));
+    expect(synthesis.cover).toBeDefined();
     // The optimiser trained on them.
     expect(r.outputs.trainer!.step).toBe(4);
     expect((await r.currentSplats())!.count).toBeGreaterThan(0);

@@ -301,12 +301,14 @@ export class Reconstruction {
     const source = { ...geometry, cloud: fusePointClouds(geometry.views, SYNTHESIS_CLOUD) };
     let frames: SynthesizedFrame[] | null = null;
     let info: StageMethodInfo = { method: 'warp-fill' };
+    // The frames take the stage up to 95 %; the cover points the rest.
+    const framesProgress: StageProgressFn = (fraction, extra) => progress(0.95 * fraction, extra);
     if (options.synthesisMethod === 'diffusion') {
       const neural = await this.neural('Synthesis', CLASSICAL_SYNTHESIS, () =>
         diffusionStage(this.library, this.device, source, trajectory, {
           samplerSteps: options.samplerSteps,
           signal,
-          progress,
+          progress: framesProgress,
         }),
       );
       if (neural) ({ frames, info } = neural);
@@ -314,10 +316,10 @@ export class Reconstruction {
     }
     frames ??= await synthesizeViews(this.device, source, trajectory, {
       signal,
-      onProgress: (done: number, total: number) => progress(done / total),
+      onProgress: (done: number, total: number) => framesProgress(done / total),
     });
     throwIfAborted(signal);
-    progress(0.99, { activity: 'placing splats where the point cloud leaves holes' });
+    progress(0.95, { activity: 'placing splats where the point cloud leaves holes' });
     const cover = await this.coverFor(source, trajectory, frames, signal);
     throwIfAborted(signal);
     const views = framesToTrainViews(frames, { synthesizedWeight: SYNTHESIZED_WEIGHT });
