@@ -320,7 +320,7 @@ export class Reconstruction {
     });
     throwIfAborted(signal);
     progress(0.95, { activity: 'placing splats where the point cloud leaves holes' });
-    const cover = await this.coverFor(source, trajectory, frames, signal);
+    const cover = await this.coverFor(source, trajectory, frames, info.method === 'warp-fill', signal);
     throwIfAborted(signal);
     const views = framesToTrainViews(frames, { synthesizedWeight: SYNTHESIZED_WEIGHT });
     this.outputs.synthesis = {
@@ -334,30 +334,34 @@ export class Reconstruction {
   }
 
   /**
-   * Cover points for the frames: every trajectory camera rendered from the cloud without replacing the
-   * inputs, so that the photos' uncovered pixels (sky, surfaces the stereo gave up on) are found too; the
-   * colour comes from the training frame (the photo, warp-and-fill's fill or the generated frame).
+   * Cover points for the frames. Each trajectory camera needs the cloud's own render (its holes and fill
+   * depth): warp-and-fill frames are that render already; the photos and generated frames are rendered again
+   * without replacing them, so that the photos' uncovered pixels (sky, surfaces the stereo gave up on) are
+   * found too. The colour comes from the training frame (the photo, the fill or the generated frame).
    */
   private async coverFor(
     source: GeometryResult,
     trajectory: Trajectory,
     frames: SynthesizedFrame[],
+    warpFilled: boolean,
     signal?: AbortSignal,
   ): Promise<PointCloud> {
     const { width, height } = frames[0].camera.intrinsics;
-    const renders = await synthesizeViews(this.device, source, trajectory, {
-      width,
-      height,
-      replaceInputs: false,
-      signal,
-    });
-    const colour = new Map(frames.map((f) => [f.index, f.rgba]));
+    const reuse = (f: SynthesizedFrame) => warpFilled && f.source === 'synthesized';
+    const todo = frames.filter((f) => !reuse(f));
+    const renders = await synthesizeViews(
+      this.device,
+      source,
+      {
+        ...trajectory,
+        cameras: todo.map((f) => trajectory.cameras[f.index]),
+        inputIndex: todo.map(() => -1),
+      },
+      { width, height, replaceInputs: false, signal },
+    );
     const cloud = this.outputs.geometry!.cloud;
     return coverPoints(
-      renders.flatMap((r) => {
-        const rgba = colour.get(r.index);
-        return rgba ? [{ ...r, rgba }] : [];
-      }),
+      [...frames.filter(reuse), ...renders.map((r, k) => ({ ...r, rgba: todo[k].rgba }))],
       cloud,
       {
         uncoveredConfidence: WARP_FILL_DEFAULTS.filledConfidence,
