@@ -5,6 +5,7 @@
  * default; XFeat through onnxruntime-web is the alternative, see models/xfeat.ts).
  */
 import type { Camera } from './camera';
+import { applyDepthConsensus } from './depth-consensus';
 import {
   type ExtractorOptions,
   FeatureExtractor,
@@ -245,6 +246,8 @@ export async function classicalGeometry(
 
   t = now();
   progress('fusion', 0.92);
+  // Pull each surface's per-view layers together before they are merged (depth-consensus.ts).
+  applyDepthConsensus(views);
   const cloud = fusePointClouds(views, { targetCount: options.targetPoints ?? 300_000 });
   timings.fusion = (now() - t) / 1000;
   progress('fusion', 1);

@@ -1,0 +1,72 @@
+/**
+ * Hand-made views of one tilted plane for the geometry tests (no GPU): exact depth and pointmaps, with
+ * optional multiplicative depth noise and a confidence pattern.
+ */
+import { type Camera, unprojectPixel } from './camera';
+import { lookAt, type Vec3 } from './mat4';
+import type { ViewGeometry } from './types';
+
+export const W = 96;
+export const H = 72;
+
+export function camera(eye: Vec3, target: Vec3): Camera {
+  return {
+    intrinsics: { fx: 80, fy: 80, cx: W / 2, cy: H / 2, width: W, height: H },
+    worldFromCamera: lookAt(eye, target, [0, -1, 0]),
+  };
+}
+
+/** Plane through P0 with unit normal N; depth along each pixel ray by intersection. */
+export const P0: Vec3 = [0, 0, 2];
+export const N: Vec3 = (() => {
+  const n = [0.25, -0.3, -1];
+  const l = Math.hypot(n[0], n[1], n[2]);
+  return [n[0] / l, n[1] / l, n[2] / l] as Vec3;
+})();
+
+/** Deterministic uniform noise in [−1, 1]. */
+export function noise(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s / 2 ** 32) * 2 - 1;
+  };
+}
+
+/** A view of the plane: exact depth times (1 + relNoise·u), confidence from `conf(x, y)`. */
+export function planeView(
+  cam: Camera,
+  relNoise: number,
+  seed: number,
+  conf = (_x: number, _y: number) => 1,
+): ViewGeometry {
+  const rnd = noise(seed);
+  const n = W * H;
+  const view: ViewGeometry = {
+    camera: cam,
+    colors: new Uint8ClampedArray(n * 4).fill(200),
+    depth: new Float32Array(n),
+    pointmap: new Float32Array(n * 3).fill(Number.NaN),
+    confidence: new Float32Array(n),
+  };
+  const o = unprojectPixel(cam, cam.intrinsics.cx, cam.intrinsics.cy, 0);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const p = y * W + x;
+      // Ray at depth 1, then scale to hit the plane: (o + t·(q − o) − P0)·N = 0.
+      const q = unprojectPixel(cam, x + 0.5, y + 0.5, 1);
+      const d = [q[0] - o[0], q[1] - o[1], q[2] - o[2]];
+      const t =
+        ((P0[0] - o[0]) * N[0] + (P0[1] - o[1]) * N[1] + (P0[2] - o[2]) * N[2]) /
+        (d[0] * N[0] + d[1] * N[1] + d[2] * N[2]);
+      const z = t * (1 + relNoise * rnd());
+      view.depth[p] = z;
+      view.pointmap.set(unprojectPixel(cam, x + 0.5, y + 0.5, z), 3 * p);
+      view.confidence[p] = conf(x, y);
+    }
+  }
+  return view;
+}
+
+export const distanceToPlane = (p: ArrayLike<number>, i: number) =>
+  (p[3 * i] - P0[0]) * N[0] + (p[3 * i + 1] - P0[1]) * N[1] + (p[3 * i + 2] - P0[2]) * N[2];
