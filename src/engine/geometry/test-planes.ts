@@ -17,15 +17,15 @@ export function camera(eye: Vec3, target: Vec3): Camera {
 }
 
 /** Plane through P0 with unit normal N; depth along each pixel ray by intersection. */
-export const P0: Vec3 = [0, 0, 2];
-export const N: Vec3 = (() => {
+const P0: Vec3 = [0, 0, 2];
+const N: Vec3 = (() => {
   const n = [0.25, -0.3, -1];
   const l = Math.hypot(n[0], n[1], n[2]);
   return [n[0] / l, n[1] / l, n[2] / l] as Vec3;
 })();
 
 /** Deterministic uniform noise in [−1, 1]. */
-export function noise(seed: number): () => number {
+function noise(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
