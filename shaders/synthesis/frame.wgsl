@@ -18,7 +18,7 @@ struct Frame {
   edge_tol: f32,
   falloff_px: f32,
   filled_conf: f32,
-  _p0: f32,
-  _p1: f32,
-  _p2: f32,
+  photo_count: u32,  // photos the colour lookup reads (0: keep the splatted colours)
+  lookup_tol: f32,  // a photo's depth must agree within this fraction of the point's depth
+  lookup_min_conf: f32,  // and be at least this confident
 }

@@ -1,7 +1,9 @@
 /**
  * Weight-free view synthesis (ReconX's extra views without a video model): render the global point
  * cloud into each trajectory camera with depth-tested disk splats (shaders/synthesis/point_splat.wgsl),
- * fill the holes with a background-biased push-pull (push-pull.ts), and give every pixel a confidence
+ * recolour the pixels that see a surface from the photos whose depth agrees there (photo-lookup.ts,
+ * shaders/synthesis/photo_lookup.wgsl), fill the holes with a background-biased push-pull (push-pull.ts), and
+ * give every pixel a confidence
  * (shaders/synthesis/confidence.wgsl): high where observed (scaled by the points' confidence), low where
  * filled, falling off near holes and depth discontinuities. Frames at the input cameras are the inputs, with
  * confidence 1: a photo is observed, and its geometry confidence says how well its depth is known, not
@@ -10,21 +12,31 @@
 import dispatchWgsl from '../../../shaders/common/dispatch.wgsl?raw';
 import confWgsl from '../../../shaders/synthesis/confidence.wgsl?raw';
 import frameWgsl from '../../../shaders/synthesis/frame.wgsl?raw';
+import lookupWgsl from '../../../shaders/synthesis/photo_lookup.wgsl?raw';
 import splatWgsl from '../../../shaders/synthesis/point_splat.wgsl?raw';
 import { type Camera, cameraFromWorld, scaleIntrinsics } from '../geometry/camera';
-import type { GeometryResult, PointCloud } from '../geometry/types';
+import type { GeometryResult, PointCloud, ViewGeometry } from '../geometry/types';
 import { createBuffer, readBuffer, STORAGE, uniformBuffer } from '../gpu/buffers';
 import { GPU_CONSTANTS } from '../gpu/constants';
 import { dispatch1D } from '../gpu/dispatch';
 import { bindMap, computePipeline } from '../gpu/pipelines';
 import type { TrainView } from '../splats/trainer';
+import { PhotoLookup } from './photo-lookup';
 import { PushPull } from './push-pull';
 import { estimatePointSpacing } from './spacing';
 import type { Trajectory } from './trajectory';
 
 const SPLAT_SOURCES = [dispatchWgsl, frameWgsl, splatWgsl];
 const CONF_SOURCES = [dispatchWgsl, frameWgsl, confWgsl];
+const LOOKUP_SOURCES = [dispatchWgsl, frameWgsl, lookupWgsl];
 const FRAME_WORDS = 36;
+
+/**
+ * Synthesis renders the views' pixels fused at one pixel footprint, twice as fine as the global cloud (which
+ * is sized for the splat budget): warped from the coarser cloud, frames came out blurrier (tabletop 128×96,
+ * 300 steps: 22.41 → 22.55 dB on held-out views).
+ */
+export const SYNTHESIS_CLOUD = { voxelFootprints: 1, targetCount: 600_000 };
 
 export interface WarpFillOptions {
   /** Render size; by default each camera's own (all cameras of one call must then share a size). */
@@ -50,6 +62,15 @@ export interface WarpFillOptions {
   near?: number;
   /** Replace frames at input cameras by the input photos (default true). */
   replaceInputs?: boolean;
+  /**
+   * Colour the observed pixels from the photos (bilinear, where a photo's own depth agrees within
+   * lookupTolerance and its confidence is at least lookupMinConfidence) instead of the splatted point
+   * colours, which are footprint means (default true). Frames at tabletop 256×192's held-out cameras: 23.7–23.9
+   * → 24.8–24.9 dB on the 72–80 % of pixels it recolours; held-out views after 300 steps +0.17 dB (tabletop).
+   */
+  photoLookup?: boolean;
+  lookupTolerance?: number;
+  lookupMinConfidence?: number;
   /** Frames rendered per GPU submit and readback (default 8). */
   framesPerSubmit?: number;
   /** Checked between batches: an aborted signal stops with an AbortError. */
@@ -72,6 +93,9 @@ export const WARP_FILL_DEFAULTS: Required<
   backgroundPower: 8,
   near: 1e-3,
   replaceInputs: true,
+  photoLookup: true,
+  lookupTolerance: 0.02,
+  lookupMinConfidence: 0.3,
   framesPerSubmit: 8,
 };
 
@@ -107,8 +131,9 @@ export class WarpFillRenderer {
   private readonly obs: GPUBuffer;
   private readonly dist: [GPUBuffer, GPUBuffer];
   private readonly pushPull: PushPull;
+  private readonly photos: PhotoLookup | null;
   private readonly pipes: Record<
-    'depth' | 'accum' | 'resolve' | 'edges' | 'relax' | 'compose',
+    'depth' | 'accum' | 'resolve' | 'lookup' | 'edges' | 'relax' | 'compose',
     GPUComputePipeline
   >;
 
@@ -119,6 +144,7 @@ export class WarpFillRenderer {
     width: number,
     height: number,
     options: WarpFillOptions = {},
+    photos: readonly ViewGeometry[] = [],
   ) {
     this.device = device;
     this.width = width;
@@ -143,6 +169,7 @@ export class WarpFillRenderer {
       createBuffer(device, 'warp-fill distance b', n * 4, STORAGE),
     ];
     this.pushPull = new PushPull(device, width, height, this.options.backgroundPower);
+    this.photos = this.options.photoLookup && photos.length > 0 ? new PhotoLookup(device, photos) : null;
     const splat = (entryPoint: string) =>
       computePipeline(device, { label: 'warp-fill splat', sources: SPLAT_SOURCES, entryPoint });
     const conf = (entryPoint: string) =>
@@ -151,6 +178,11 @@ export class WarpFillRenderer {
       depth: splat('depth_pass'),
       accum: splat('accum_pass'),
       resolve: splat('resolve'),
+      lookup: computePipeline(device, {
+        label: 'warp-fill photo lookup',
+        sources: LOOKUP_SOURCES,
+        entryPoint: 'photo_lookup',
+      }),
       edges: conf('edges'),
       relax: conf('relax'),
       compose: conf('compose'),
@@ -168,7 +200,8 @@ export class WarpFillRenderer {
     u.set([this.width, this.height, this.count, outOffset], 20);
     f.set([o.near, o.radiusScale, o.radiusMin, o.depthTolerance], 24);
     f.set([o.spacingTolerance, o.alphaThreshold, o.edgeTolerance, o.falloffPx], 28);
-    f.set([o.filledConfidence, 0, 0, 0], 32);
+    f.set([o.filledConfidence, 0, o.lookupTolerance, o.lookupMinConfidence], 32);
+    u[33] = this.photos?.count ?? 0;
     return uniformBuffer(this.device, 'warp-fill frame', f);
   }
 
@@ -194,6 +227,20 @@ export class WarpFillRenderer {
       splatGroup(this.pipes.resolve, { 3: this.accum, 4: pp.pyr, 5: pp.pyrW, 6: this.obs }),
     );
     dispatch1D(pass, n);
+    if (this.photos) {
+      pass.setPipeline(this.pipes.lookup);
+      pass.setBindGroup(
+        0,
+        splatGroup(this.pipes.lookup, {
+          4: pp.pyr,
+          5: pp.pyrW,
+          8: this.photos.params,
+          9: this.photos.rgba,
+          10: this.photos.depthConf,
+        }),
+      );
+      dispatch1D(pass, n);
+    }
     pass.end();
     pp.encode(encoder);
     pass = encoder.beginComputePass({ label: 'warp-fill confidence' });
@@ -227,6 +274,7 @@ export class WarpFillRenderer {
   destroy(): void {
     for (const b of [this.points, this.colors, this.accum, this.obs, ...this.dist]) b.destroy();
     this.pushPull.destroy();
+    this.photos?.destroy();
   }
 }
 
@@ -301,7 +349,15 @@ export async function synthesizeViews(
       geometry.cloud,
       geometry.views.map((v) => v.camera),
     );
-    const renderer = new WarpFillRenderer(device, geometry.cloud, spacing, width, height, options);
+    const renderer = new WarpFillRenderer(
+      device,
+      geometry.cloud,
+      spacing,
+      width,
+      height,
+      options,
+      geometry.views,
+    );
     const n = width * height;
     const chunk = Math.max(1, o.framesPerSubmit);
     const out = createBuffer(device, 'warp-fill frames', 3 * n * 4 * Math.min(chunk, todo.length), STORAGE);
