@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- synthesis [--frames=25] [--seed=2] [--diffusion-ep=wasm|webgpu] [--no-diffusion]`: per-frame time of the default warp-and-fill view
- * synthesis (point splatting, push-pull fill, confidence) at 256×192 and 512×384, on a synthetic scene's
+ * synthesis (point splatting, colour lookup in the photos, push-pull fill, confidence) at 256×192 and 512×384, on a synthetic scene's
  * exact two-view geometry rendered along the 25-frame interpolation path. GPU time per frame is the median
  * over the frames; the end-to-end time (upload, readback, CPU unpack) of synthesizeViews is reported too.
  * `diffusion`: the video-diffusion stage on the contract models (bench/synthesis-diffusion.ts).
@@ -36,7 +36,7 @@ const bench: Benchmark = async ({ gpu, args }) => {
       geometry.cloud,
       geometry.views.map((v) => v.camera),
     );
-    const renderer = new WarpFillRenderer(device, geometry.cloud, spacing, width, height);
+    const renderer = new WarpFillRenderer(device, geometry.cloud, spacing, width, height, {}, geometry.views);
     const out = createBuffer(device, 'bench synthesis out', 3 * width * height * 4, STORAGE);
     const times: number[] = [];
     // Warm-up, then time every synthesized frame of the path (one frame per timed submit).
