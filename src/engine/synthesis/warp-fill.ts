@@ -2,12 +2,12 @@
  * Weight-free view synthesis (ReconX's extra views without a video model): render the global point
  * cloud into each trajectory camera with depth-tested disk splats (shaders/synthesis/point_splat.wgsl),
  * recolour the pixels that see a surface from the photos whose depth agrees there (photo-lookup.ts,
- * shaders/synthesis/photo_lookup.wgsl), fill the holes with a background-biased push-pull (push-pull.ts), and
- * give every pixel a confidence
- * (shaders/synthesis/confidence.wgsl): high where observed (scaled by the points' confidence), low where
- * filled, falling off near holes and depth discontinuities. Frames at the input cameras are the inputs, with
- * confidence 1: a photo is observed, and its geometry confidence says how well its depth is known, not
- * whether its colours are right (weighting photos by it lost 0.56 dB on held-out views, tabletop 128×96).
+ * shaders/synthesis/photo_lookup.wgsl), fill the holes with a background-biased push-pull (push-pull.ts),
+ * and give every pixel a confidence (shaders/synthesis/confidence.wgsl): high where observed (scaled by
+ * the points' confidence), low where filled, falling off near holes and depth discontinuities. Frames at
+ * the input cameras are the inputs, with confidence 1: a photo is observed, and its geometry confidence
+ * says how well its depth is known, not whether its colours are right (weighting photos by it lost
+ * 0.56 dB on held-out views, tabletop 128×96).
  */
 import dispatchWgsl from '../../../shaders/common/dispatch.wgsl?raw';
 import confWgsl from '../../../shaders/synthesis/confidence.wgsl?raw';
