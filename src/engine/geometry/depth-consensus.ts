@@ -10,7 +10,7 @@
  * (occlusions, outliers, depth edges) are left out rather than averaged.
  */
 import { cameraFromWorld } from './camera';
-import type { Mat4 } from './mat4';
+import { translationOf } from './mat4';
 import type { ViewGeometry } from './types';
 
 export interface DepthConsensusOptions {
@@ -54,8 +54,7 @@ function sampleDepth(
 
 /** For each view, the indices of the `max` other views whose centres are nearest to its own. */
 function nearestViews(views: ViewGeometry[], max: number): number[][] {
-  const centre = (m: Mat4) => [m[12], m[13], m[14]];
-  const centres = views.map((v) => centre(v.camera.worldFromCamera));
+  const centres = views.map((v) => translationOf(v.camera.worldFromCamera));
   return centres.map((c, i) =>
     centres
       .map((o, j) => ({ j, d: Math.hypot(o[0] - c[0], o[1] - c[1], o[2] - c[2]) }))

@@ -3,7 +3,7 @@
  * photo's camera, RGBA and depth + confidence packed into shared buffers, uploaded once per renderer.
  */
 import { cameraFromWorld } from '../geometry/camera';
-import { transformPoint } from '../geometry/mat4';
+import { translationOf } from '../geometry/mat4';
 import type { ViewGeometry } from '../geometry/types';
 import { createBuffer } from '../gpu/buffers';
 
@@ -30,7 +30,7 @@ export class PhotoLookup {
       params.set(new Float32Array(cameraFromWorld(view.camera)), base);
       params.set([k.fx, k.fy, k.cx, k.cy], base + 16);
       words.set([k.width, k.height, first, 0], base + 20);
-      params.set(transformPoint(view.camera.worldFromCamera, [0, 0, 0]), base + 24);
+      params.set(translationOf(view.camera.worldFromCamera), base + 24);
       const n = k.width * k.height;
       rgba.set(view.colors.subarray(0, 4 * n), 4 * first);
       for (let i = 0; i < n; i++) {
