@@ -131,9 +131,10 @@ export class WarpFillRenderer {
   private readonly obs: GPUBuffer;
   private readonly dist: [GPUBuffer, GPUBuffer];
   private readonly pushPull: PushPull;
-  private readonly photos: PhotoLookup | null;
+  /** The photos and the pass that recolours from them; null when the lookup is off or has no photos. */
+  private readonly lookup: { photos: PhotoLookup; pipe: GPUComputePipeline } | null;
   private readonly pipes: Record<
-    'depth' | 'accum' | 'resolve' | 'lookup' | 'edges' | 'relax' | 'compose',
+    'depth' | 'accum' | 'resolve' | 'edges' | 'relax' | 'compose',
     GPUComputePipeline
   >;
 
@@ -169,7 +170,17 @@ export class WarpFillRenderer {
       createBuffer(device, 'warp-fill distance b', n * 4, STORAGE),
     ];
     this.pushPull = new PushPull(device, width, height, this.options.backgroundPower);
-    this.photos = this.options.photoLookup && photos.length > 0 ? new PhotoLookup(device, photos) : null;
+    this.lookup =
+      this.options.photoLookup && photos.length > 0
+        ? {
+            photos: new PhotoLookup(device, photos),
+            pipe: computePipeline(device, {
+              label: 'warp-fill photo lookup',
+              sources: LOOKUP_SOURCES,
+              entryPoint: 'photo_lookup',
+            }),
+          }
+        : null;
     const splat = (entryPoint: string) =>
       computePipeline(device, { label: 'warp-fill splat', sources: SPLAT_SOURCES, entryPoint });
     const conf = (entryPoint: string) =>
@@ -178,11 +189,6 @@ export class WarpFillRenderer {
       depth: splat('depth_pass'),
       accum: splat('accum_pass'),
       resolve: splat('resolve'),
-      lookup: computePipeline(device, {
-        label: 'warp-fill photo lookup',
-        sources: LOOKUP_SOURCES,
-        entryPoint: 'photo_lookup',
-      }),
       edges: conf('edges'),
       relax: conf('relax'),
       compose: conf('compose'),
@@ -201,7 +207,7 @@ export class WarpFillRenderer {
     f.set([o.near, o.radiusScale, o.radiusMin, o.depthTolerance], 24);
     f.set([o.spacingTolerance, o.alphaThreshold, o.edgeTolerance, o.falloffPx], 28);
     f.set([o.filledConfidence, 0, o.lookupTolerance, o.lookupMinConfidence], 32);
-    u[33] = this.photos?.count ?? 0;
+    u[33] = this.lookup?.photos.count ?? 0;
     return uniformBuffer(this.device, 'warp-fill frame', f);
   }
 
@@ -227,17 +233,12 @@ export class WarpFillRenderer {
       splatGroup(this.pipes.resolve, { 3: this.accum, 4: pp.pyr, 5: pp.pyrW, 6: this.obs }),
     );
     dispatch1D(pass, n);
-    if (this.photos) {
-      pass.setPipeline(this.pipes.lookup);
+    if (this.lookup) {
+      const { photos, pipe } = this.lookup;
+      pass.setPipeline(pipe);
       pass.setBindGroup(
         0,
-        splatGroup(this.pipes.lookup, {
-          4: pp.pyr,
-          5: pp.pyrW,
-          8: this.photos.params,
-          9: this.photos.rgba,
-          10: this.photos.depthConf,
-        }),
+        splatGroup(pipe, { 4: pp.pyr, 5: pp.pyrW, 8: photos.params, 9: photos.rgba, 10: photos.depthConf }),
       );
       dispatch1D(pass, n);
     }
@@ -274,7 +275,7 @@ export class WarpFillRenderer {
   destroy(): void {
     for (const b of [this.points, this.colors, this.accum, this.obs, ...this.dist]) b.destroy();
     this.pushPull.destroy();
-    this.photos?.destroy();
+    this.lookup?.photos.destroy();
   }
 }
 
