@@ -21,4 +21,5 @@ struct Frame {
   photo_count: u32,  // photos the colour lookup reads (0: keep the splatted colours)
   lookup_tol: f32,  // a photo's depth must agree within this fraction of the point's depth
   lookup_min_conf: f32,  // and be at least this confident
+  confirmed_weight: f32,  // a pixel the lookup recolours has its observed confidence scaled by this
 }

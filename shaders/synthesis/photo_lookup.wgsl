@@ -3,6 +3,9 @@
 // its 3D point (the frame's depth) and looks it up bilinearly in every photo whose own depth agrees there
 // (a photo that sees something nearer is occluded and skipped), weighted by the inverse squared distance
 // between the cameras so that the nearest photo dominates. Pixels no photo confirms keep the splat colour.
+// A confirmed pixel also has its observed confidence scaled by frame.confirmed_weight: a photo already
+// constrains that surface, and there the frame only adds the stereo's error, so it should weigh mostly
+// where no photo sees.
 
 struct Photo {
   cam_from_world: mat4x4<f32>,
@@ -14,6 +17,7 @@ struct Photo {
 @group(0) @binding(0) var<uniform> frame: Frame;
 @group(0) @binding(4) var<storage, read_write> pyr: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read> pyr_w: array<f32>;
+@group(0) @binding(6) var<storage, read_write> obs: array<f32>;
 @group(0) @binding(8) var<storage, read> photos: array<Photo>;
 @group(0) @binding(9) var<storage, read> photo_rgba: array<u32>;
 @group(0) @binding(10) var<storage, read> photo_depth_conf: array<vec2<f32>>;
@@ -80,5 +84,6 @@ fn photo_lookup(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
   }
   if (weight > 0.0) {
     pyr[i] = vec4<f32>(sum / weight, z);
+    obs[i] *= frame.confirmed_weight;
   }
 }

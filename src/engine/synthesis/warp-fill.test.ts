@@ -216,7 +216,8 @@ describe.each([2, 3])('warp-and-fill view synthesis, synthetic seed %i', (seed) 
   let frames: SynthesizedFrame[];
 
   beforeAll(async () => {
-    frames = await synthesizeViews(gpu.device, geometry, traj);
+    // Unweighted (confirmedWeight 1): these checks read the confidence as how well a pixel is known.
+    frames = await synthesizeViews(gpu.device, geometry, traj, { confirmedWeight: 1 });
   });
 
   it('returns one frame per camera, the inputs at the ends', () => {
@@ -312,16 +313,40 @@ describe('warp-and-fill colour lookup in the photos', () => {
   const gt = renderView(s.scene, traj.cameras[12]);
 
   it('is sharper than the splatted (voxel-averaged) point colours', async () => {
-    const [looked] = await synthesizeViews(gpu.device, geometry, mid);
+    const [looked] = await synthesizeViews(gpu.device, geometry, mid, { confirmedWeight: 1 });
     const [splatted] = await synthesizeViews(gpu.device, geometry, mid, { photoLookup: false });
     const confident = (i: number) => looked.confidence[i] >= 0.8;
     const on = psnr(looked.rgba, gt.rgba, confident);
     const off = psnr(splatted.rgba, gt.rgba, confident);
     console.log(`frame 12 on confident pixels: lookup ${on.toFixed(2)} dB, splatted ${off.toFixed(2)} dB`);
     expect(on).toBeGreaterThan(off + 1);
-    // Only colours change: depth and confidence come from the splats either way.
+    // Only colours change (confirmedWeight 1): depth and confidence come from the splats either way.
     expect(Array.from(looked.depth)).toEqual(Array.from(splatted.depth));
     expect(Array.from(looked.confidence)).toEqual(Array.from(splatted.confidence));
+  });
+
+  it('weighs the pixels a photo confirms less (confirmedWeight), the rest as before', async () => {
+    const [looked] = await synthesizeViews(gpu.device, geometry, mid);
+    const [unweighted] = await synthesizeViews(gpu.device, geometry, mid, { confirmedWeight: 1 });
+    let confirmed = 0;
+    let observed = 0;
+    for (let i = 0; i < looked.confidence.length; i++) {
+      const before = unweighted.confidence[i];
+      const after = looked.confidence[i];
+      // Filled pixels and those no photo confirms keep their confidence; confirmed ones lose weight.
+      expect(after).toBeLessThanOrEqual(before + 1e-6);
+      if (before < 0.8) continue;
+      observed++;
+      if (after < before - 1e-6) {
+        confirmed++;
+        // confidence = mix(filled 0.1, observed, coverage) and only the observed part is scaled (by the
+        // default 0.25), so the result lies between 0.25 × before and that plus 0.75 × 0.1.
+        expect(after).toBeGreaterThanOrEqual(0.25 * before - 1e-6);
+        expect(after).toBeLessThanOrEqual(0.25 * before + 0.075 + 1e-6);
+      }
+    }
+    // Both photos see most of the middle view, so most of its confident pixels are confirmed.
+    expect(confirmed / observed).toBeGreaterThan(0.6);
   });
 
   it('skips a photo whose own depth disagrees (occluded there) or that is unconfident', async () => {

@@ -4,7 +4,8 @@
  * recolour the pixels that see a surface from the photos whose depth agrees there (photo-lookup.ts,
  * shaders/synthesis/photo_lookup.wgsl), fill the holes with a background-biased push-pull (push-pull.ts),
  * and give every pixel a confidence (shaders/synthesis/confidence.wgsl): high where observed (scaled by
- * the points' confidence), low where filled, falling off near holes and depth discontinuities. Frames at
+ * the points' confidence, and by confirmedWeight where a photo confirms the pixel), low where filled,
+ * falling off near holes and depth discontinuities. The confidence is the pixel's loss weight. Frames at
  * the input cameras are the inputs, with confidence 1: a photo is observed, and its geometry confidence
  * says how well its depth is known, not whether its colours are right (weighting photos by it lost
  * 0.56 dB on held-out views, tabletop 128×96).
@@ -29,7 +30,7 @@ import type { Trajectory } from './trajectory';
 const SPLAT_SOURCES = [dispatchWgsl, frameWgsl, splatWgsl];
 const CONF_SOURCES = [dispatchWgsl, frameWgsl, confWgsl];
 const LOOKUP_SOURCES = [dispatchWgsl, frameWgsl, lookupWgsl];
-const FRAME_WORDS = 36;
+const FRAME_WORDS = 40;
 
 /**
  * Synthesis renders the views' pixels fused at one pixel footprint, twice as fine as the global cloud (which
@@ -71,6 +72,12 @@ export interface WarpFillOptions {
   photoLookup?: boolean;
   lookupTolerance?: number;
   lookupMinConfidence?: number;
+  /**
+   * Scales the confidence of the pixels the lookup recolours (default 0.25). A photo already constrains
+   * those surfaces and there a frame mostly adds the stereo's error, so frames weigh chiefly where no
+   * photo sees. Held-out views of tabletop 256×192 after 300 steps: 23.89 → 24.17 dB.
+   */
+  confirmedWeight?: number;
   /** Frames rendered per GPU submit and readback (default 8). */
   framesPerSubmit?: number;
   /** Checked between batches: an aborted signal stops with an AbortError. */
@@ -96,6 +103,7 @@ export const WARP_FILL_DEFAULTS: Required<
   photoLookup: true,
   lookupTolerance: 0.02,
   lookupMinConfidence: 0.3,
+  confirmedWeight: 0.25,
   framesPerSubmit: 8,
 };
 
@@ -208,6 +216,7 @@ export class WarpFillRenderer {
     f.set([o.spacingTolerance, o.alphaThreshold, o.edgeTolerance, o.falloffPx], 28);
     f.set([o.filledConfidence, 0, o.lookupTolerance, o.lookupMinConfidence], 32);
     u[33] = this.lookup?.photos.count ?? 0;
+    f[36] = o.confirmedWeight;
     return uniformBuffer(this.device, 'warp-fill frame', f);
   }
 
@@ -238,7 +247,14 @@ export class WarpFillRenderer {
       pass.setPipeline(pipe);
       pass.setBindGroup(
         0,
-        splatGroup(pipe, { 4: pp.pyr, 5: pp.pyrW, 8: photos.params, 9: photos.rgba, 10: photos.depthConf }),
+        splatGroup(pipe, {
+          4: pp.pyr,
+          5: pp.pyrW,
+          6: this.obs,
+          8: photos.params,
+          9: photos.rgba,
+          10: photos.depthConf,
+        }),
       );
       dispatch1D(pass, n);
     }
