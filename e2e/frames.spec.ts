@@ -159,7 +159,7 @@ test('synthesized frames: strip with confidence on hover, trajectory frustums, c
   expect(indices).toEqual(Array.from({ length: expected }, (_, i) => i + 1));
   await expect(strip).toContainText(`${expected} synthesized frames`);
   await expect(page.getByTestId('confidence-legend')).toContainText('low');
-  await expect(page.getByTestId('confidence-legend')).toContainText('high confidence');
+  await expect(page.getByTestId('confidence-legend')).toContainText('high weight');
   const runStatusAtHover = await page.getByTestId('run-status').textContent();
 
   // Hover: the heat map replaces the plain frame, and leaving brings the frame back unchanged.

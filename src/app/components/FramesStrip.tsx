@@ -50,8 +50,8 @@ function FrameTile({
         data-overlay={overlay ? 'on' : 'off'}
         data-trajectory-index={frame.trajectoryIndex}
         aria-pressed={selected}
-        aria-label={`Frame ${position} of ${trajectoryLength} on the camera path, mean confidence ${percent(frame.meanConfidence)}. View the scene from this camera.`}
-        title="Hover or focus: confidence · click: view from this camera"
+        aria-label={`Frame ${position} of ${trajectoryLength} on the camera path, mean weight in the fit ${percent(frame.meanConfidence)}. View the scene from this camera.`}
+        title="Hover or focus: weight in the fit · click: view from this camera"
         onMouseEnter={() => setHovered(true)}
         onMouseLeave={() => setHovered(false)}
         onFocus={() => setFocused(true)}
@@ -61,14 +61,19 @@ function FrameTile({
         <canvas ref={canvas} width={frame.width} height={frame.height} data-testid="synth-frame-canvas" />
         <span className="frame-caption">
           <span>#{position}</span>
-          <span title="Mean confidence">{percent(frame.meanConfidence)}</span>
+          <span title="Mean weight in the fit (low where a photo already sees the surface)">
+            {percent(frame.meanConfidence)}
+          </span>
         </span>
       </button>
     </li>
   );
 }
 
-/** The synthesized frames of the last run under the viewer, each with its confidence on hover. */
+/**
+ * The synthesized frames of the last run under the viewer, each with its confidence on hover. A frame's
+ * confidence is its per-pixel weight in the fit: low where filled, and where a photo already sees the surface.
+ */
 export function FramesStrip() {
   const frames = useStudio((s) => s.synthFrames);
   const pathLength = useStudio((s) => s.synthPathLength);
@@ -87,9 +92,9 @@ export function FramesStrip() {
         <span className="confidence-legend" data-testid="confidence-legend">
           <span>low</span>
           <span className="confidence-ramp" style={{ background: gradient }} />
-          <span>high confidence</span>
+          <span>high weight</span>
         </span>
-        <span className="small">Hover: confidence · click: view from there</span>
+        <span className="small">Hover: weight in the fit · click: view from there</span>
       </div>
       <ol className="frames-list">
         {frames.map((frame, i) => (
