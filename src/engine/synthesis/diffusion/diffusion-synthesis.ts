@@ -92,11 +92,14 @@ export async function diffusionSynthesis(
 
   // 1. Point-cloud renders of every frame at the model's size.
   report({ stage: 'render' });
+  // The render is a condition, not a training frame: its confidence must say how well a pixel is known
+  // (holes, agreement), so the loss weighting of photo-confirmed pixels stays off here.
   const renders = await synthesizeViews(device, geometry, trajectory, {
     ...options.warpFill,
     width: W,
     height: H,
     replaceInputs: false,
+    confirmedWeight: 1,
     signal,
   });
   check();

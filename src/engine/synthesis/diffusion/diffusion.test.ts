@@ -95,6 +95,7 @@ describe('diffusion synthesis with contract models', () => {
       width: W,
       height: H,
       replaceInputs: false,
+      confirmedWeight: 1,
     });
     for (let f = 1; f < 8; f++) {
       const r = renders[f];
