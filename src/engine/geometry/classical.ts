@@ -6,6 +6,7 @@
  */
 import type { Camera } from './camera';
 import { applyDepthConsensus } from './depth-consensus';
+import { fillEmptyDepth } from './depth-fill';
 import {
   type ExtractorOptions,
   FeatureExtractor,
@@ -242,6 +243,10 @@ export async function classicalGeometry(
     },
   );
   timings.stereo = (now() - t) / 1000;
+  t = now();
+  // A low-confidence guess for what the stereo left empty, chiefly what only one photo sees (depth-fill.ts).
+  fillEmptyDepth(views);
+  timings.fill = (now() - t) / 1000;
   normaliseScale(views);
 
   t = now();
