@@ -51,6 +51,8 @@ describe('fillEmptyDepth', () => {
     const filled = fillEmptyDepth([v]);
     const holes = Array.from({ length: W * H }, (_, p) => p).filter((p) => before[p] === 0);
     expect(filled).toBe(holes.length);
+    expect(v.filled!.reduce((a, b) => a + b, 0)).toBe(holes.length);
+    for (const p of holes) expect(v.filled![p]).toBe(1);
     let worst = 0;
     for (const p of holes) {
       // The shadow is next to the box, but the wall, not the box, continues into it.

@@ -109,7 +109,8 @@ function extrapolate(
 }
 
 /**
- * Fills every view's empty pixels in place (depth, pointmap, confidence) and returns how many it filled.
+ * Fills every view's empty pixels in place (depth, pointmap, confidence; `filled` marks them) and returns
+ * how many it filled.
  * Only the confident pixels of the view itself are read, so the result does not depend on view order.
  */
 export function fillEmptyDepth(views: ViewGeometry[], options: Partial<DepthFillOptions> = {}): number {
@@ -121,6 +122,7 @@ export function fillEmptyDepth(views: ViewGeometry[], options: Partial<DepthFill
     for (let p = 0; p < inverse.length; p++) {
       if (v.confidence[p] >= o.minConfidence && v.depth[p] > 0) inverse[p] = 1 / v.depth[p];
     }
+    const mask = new Uint8Array(width * height);
     const candidates: number[] = [];
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) {
@@ -137,9 +139,11 @@ export function fillEmptyDepth(views: ViewGeometry[], options: Partial<DepthFill
         v.depth[p] = z;
         v.confidence[p] = o.confidence;
         v.pointmap.set(unprojectPixel(v.camera, x + 0.5, y + 0.5, z), 3 * p);
+        mask[p] = 1;
         filled++;
       }
     }
+    v.filled = mask;
   }
   return filled;
 }

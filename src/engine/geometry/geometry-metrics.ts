@@ -1,7 +1,8 @@
 /**
  * Gate figures of the geometry stage against synthetic ground truth (tests and the geometry bench):
  * camera errors (pose/test-metrics), and per view the median relative depth error on confident pixels
- * and how much of the truly co-visible area those pixels cover. Depth is compared after one global
+ * and how much of the truly co-visible area those pixels cover. Only measured depth counts, not what
+ * depth-fill.ts extrapolated into the empty pixels. Depth is compared after one global
  * scale alignment (median ratio on view 0's confident pixels): both sides use "median depth of view 0
  * = 1", but over different pixel sets (ours: pixels with a depth; the truth: every surface pixel).
  */
@@ -67,7 +68,7 @@ export function geometryFigures(
   const v0 = views[0];
   for (let p = 0; p < v0.depth.length; p++) {
     const z = truth.depth[0][p];
-    if (v0.confidence[p] >= minConfidence && v0.depth[p] > 0 && Number.isFinite(z))
+    if (v0.confidence[p] >= minConfidence && v0.depth[p] > 0 && !v0.filled?.[p] && Number.isFinite(z))
       ratios.push(z / v0.depth[p]);
   }
   const scale = median(ratios);
@@ -83,7 +84,7 @@ export function geometryFigures(
     let covered = 0;
     let total = 0;
     for (let p = 0; p < gt.length; p++) {
-      const confident = v.confidence[p] >= minConfidence && v.depth[p] > 0;
+      const confident = v.confidence[p] >= minConfidence && v.depth[p] > 0 && !v.filled?.[p];
       if (covisible[p]) {
         total++;
         if (confident) covered++;

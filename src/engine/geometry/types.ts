@@ -11,6 +11,8 @@ export interface ViewGeometry {
   pointmap: Float32Array;
   /** Per-pixel confidence in [0, 1]. */
   confidence: Float32Array;
+  /** 1 where the depth is extrapolated from neighbouring pixels (depth-fill.ts) rather than measured. */
+  filled?: Uint8Array;
 }
 
 /** The merged global point cloud: confidence-filtered, de-duplicated across views, downsampled. */
