@@ -244,7 +244,8 @@ export async function classicalGeometry(
   );
   timings.stereo = (now() - t) / 1000;
   t = now();
-  // A low-confidence guess for what the stereo left empty, chiefly what only one photo sees (depth-fill.ts).
+  // A guess for what the stereo left empty, chiefly what only one photo sees, at the lowest confidence the
+  // fusion keeps (depth-fill.ts).
   fillEmptyDepth(views);
   timings.fill = (now() - t) / 1000;
   normaliseScale(views);
