@@ -10,11 +10,12 @@
  * (occlusions, outliers, depth edges) are left out rather than averaged.
  */
 import { cameraFromWorld } from './camera';
+import { FUSION_MIN_CONFIDENCE } from './fusion';
 import { translationOf } from './mat4';
 import type { ViewGeometry } from './types';
 
 export interface DepthConsensusOptions {
-  /** Pixels below this confidence neither change nor vote (default 0.5, the fusion's threshold). */
+  /** Pixels below this confidence neither change nor vote (default FUSION_MIN_CONFIDENCE, the fusion's threshold). */
   minConfidence?: number;
   /** Largest relative depth difference that counts as the same surface (default 0.02). */
   tolerance?: number;
@@ -71,7 +72,7 @@ function nearestViews(views: ViewGeometry[], max: number): number[][] {
  * is. Returns the share of confident pixels that found at least one agreeing view.
  */
 export function applyDepthConsensus(views: ViewGeometry[], options: DepthConsensusOptions = {}): number {
-  const minConfidence = options.minConfidence ?? 0.5;
+  const minConfidence = options.minConfidence ?? FUSION_MIN_CONFIDENCE;
   const tolerance = options.tolerance ?? 0.02;
   const voters = nearestViews(views, options.maxVoters ?? 4);
   const before = views.map((v) => ({ ...v, depth: Float32Array.from(v.depth) }));

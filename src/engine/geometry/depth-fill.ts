@@ -11,10 +11,11 @@
  * lowest confidence the fusion keeps, so it enters the cloud and the optimiser moves it fastest.
  */
 import { unprojectPixel } from './camera';
+import { FUSION_MIN_CONFIDENCE } from './fusion';
 import type { ViewGeometry } from './types';
 
 export interface DepthFillOptions {
-  /** Pixels at or above this confidence are known; the rest are filled (default 0.5, the fusion's threshold). */
+  /** Pixels at or above this confidence are known; the rest are filled (default: the fusion's threshold). */
   minConfidence: number;
   /** Confidence given to a filled pixel. */
   confidence: number;
@@ -26,9 +27,10 @@ export interface DepthFillOptions {
 }
 
 export const DEPTH_FILL_DEFAULTS: DepthFillOptions = {
-  minConfidence: 0.5,
-  // The fusion's threshold: a filled pixel enters the cloud, as its least trusted (fastest-moving) points.
-  confidence: 0.5,
+  minConfidence: FUSION_MIN_CONFIDENCE,
+  // Exactly the fusion's threshold: a filled pixel enters the cloud, as its least trusted (fastest-moving)
+  // points. Any lower and the cloud never sees it (0.4 changed nothing on tabletop).
+  confidence: FUSION_MIN_CONFIDENCE,
   reach: 96,
   samples: 24,
   span: 64,

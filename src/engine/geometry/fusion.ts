@@ -6,8 +6,11 @@
  */
 import type { PointCloud, ViewGeometry } from './types';
 
+/** The default confidence below which a pixel does not enter the cloud. */
+export const FUSION_MIN_CONFIDENCE = 0.5;
+
 export interface FusionOptions {
-  /** Pixels below this confidence are dropped (default 0.5). */
+  /** Pixels below this confidence are dropped (default FUSION_MIN_CONFIDENCE). */
   minConfidence?: number;
   /** Most points in the result; the voxel grid grows until the cloud fits. */
   targetCount: number;
@@ -131,7 +134,7 @@ function medianOf(values: number[]): number {
  * Each point's confidence is the confidence-weighted mean of the merged pixels' confidences.
  */
 export function fusePointClouds(views: ViewGeometry[], options: FusionOptions): PointCloud {
-  const minConfidence = options.minConfidence ?? 0.5;
+  const minConfidence = options.minConfidence ?? FUSION_MIN_CONFIDENCE;
   const target = Math.floor(options.targetCount);
   if (!(target >= 1)) throw new Error(`fusePointClouds: bad targetCount ${options.targetCount}`);
   const { samples, footprints } = gather(views, minConfidence);
