@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Camera } from './camera';
 import { DEPTH_FILL_DEFAULTS, fillEmptyDepth } from './depth-fill';
+import { camera as lookingAt, W as RW, roomView } from './test-planes';
 import type { ViewGeometry } from './types';
 
 const W = 64;
@@ -85,5 +86,28 @@ describe('fillEmptyDepth', () => {
     expect(fillEmptyDepth([v])).toBe(0);
     expect(v.depth.filter((z) => z > 0).length).toBe(1);
     expect(v.pointmap.every(Number.isNaN)).toBe(true);
+  });
+
+  it('continues the floor and the wall behind an occluder and along the borders, not the occluder', () => {
+    // Right of the board (x 37–58 here) a second photo would see neither wall nor floor; and two border strips.
+    const hole = (x: number, y: number) => (x >= 58 && x < 70 && y >= 20) || y >= 64 || x >= 88;
+    const { view: v, truth } = roomView(lookingAt([0.3, 0, 0], [0, 0.3, 5]), hole);
+    const filled = fillEmptyDepth([v]);
+    let holes = 0;
+    let off = 0;
+    let worst = 0;
+    for (let p = 0; p < truth.length; p++) {
+      if (!hole(p % RW, Math.floor(p / RW))) continue;
+      holes++;
+      expect(v.filled![p]).toBe(1);
+      const error = Math.abs(v.depth[p] - truth[p]) / truth[p];
+      if (error > 0.01) off++;
+      worst = Math.max(worst, error);
+    }
+    expect(filled).toBe(holes);
+    // Only along the floor-wall seam, where the wall lies within the fill's 3 % slack behind the floor, is
+    // a pixel more than 1 % off. (Without the planes: a fifth of them, up to 78 % off, the board continued.)
+    expect(off).toBeLessThan(0.01 * holes);
+    expect(worst).toBeLessThan(0.035);
   });
 });

@@ -70,3 +70,48 @@ export function planeView(
 
 export const distanceToPlane = (p: ArrayLike<number>, i: number) =>
   (p[3 * i] - P0[0]) * N[0] + (p[3 * i + 1] - P0[1]) * N[1] + (p[3 * i + 2] - P0[2]) * N[2];
+
+/**
+ * A room corner: the floor (y = 1, world y points down), a back wall (z = 5) and a board standing on the
+ * floor in front of it (z = 3, x in [−0.6, 0.4], y in [0.2, 1]). Exact depth where `hole` is false
+ * (confidence 0.9), nothing where it is true; `truth` has the depth everywhere.
+ */
+export function roomView(
+  cam: Camera,
+  hole = (_x: number, _y: number) => false,
+): { view: ViewGeometry; truth: Float32Array } {
+  const n = W * H;
+  const view: ViewGeometry = {
+    camera: cam,
+    colors: new Uint8ClampedArray(n * 4).fill(200),
+    depth: new Float32Array(n),
+    pointmap: new Float32Array(n * 3).fill(Number.NaN),
+    confidence: new Float32Array(n),
+  };
+  const truth = new Float32Array(n);
+  const o = unprojectPixel(cam, cam.intrinsics.cx, cam.intrinsics.cy, 0);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const p = y * W + x;
+      // Along o + t·d the depth is t (d reaches depth 1 at t = 1).
+      const q = unprojectPixel(cam, x + 0.5, y + 0.5, 1);
+      const d = [q[0] - o[0], q[1] - o[1], q[2] - o[2]];
+      const floor = (1 - o[1]) / d[1];
+      const wall = (5 - o[2]) / d[2];
+      let t = Math.min(
+        floor > 0 ? floor : Number.POSITIVE_INFINITY,
+        wall > 0 ? wall : Number.POSITIVE_INFINITY,
+      );
+      const board = (3 - o[2]) / d[2];
+      const bx = o[0] + board * d[0];
+      const by = o[1] + board * d[1];
+      if (board > 0 && board < t && bx >= -0.6 && bx <= 0.4 && by >= 0.2 && by <= 1) t = board;
+      truth[p] = t;
+      if (hole(x, y)) continue;
+      view.depth[p] = t;
+      view.pointmap.set(unprojectPixel(cam, x + 0.5, y + 0.5, t), 3 * p);
+      view.confidence[p] = 0.9;
+    }
+  }
+  return { view, truth };
+}
