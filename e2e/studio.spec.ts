@@ -16,7 +16,8 @@ const E2E_STEPS = 20;
 async function expectOrbitChangesImage(page: Page, label: string): Promise<void> {
   const before = await probe(page);
   expect(before.splats).toBeGreaterThan(0);
-  await orbit(page, 140, 30);
+  // About 25° (OrbitControls turns 2π per canvas height): a sparse reconstruction seen from the side is a blur.
+  await orbit(page, 40, 10);
   const after = await probe(page);
   expect(after.frames).toBeGreaterThan(before.frames);
   expect(after.hash).not.toBe(before.hash);
