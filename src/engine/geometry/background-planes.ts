@@ -9,6 +9,7 @@
  */
 import { type Camera, unprojectPixel } from './camera';
 import { FUSION_MIN_CONFIDENCE } from './fusion';
+import { translationOf } from './mat4';
 import { symmetricEigen } from './pose/linalg';
 import { ransac } from './pose/ransac';
 import { Rng } from './pose/rng';
@@ -52,14 +53,18 @@ interface Samples {
   tolerance: Float64Array;
 }
 
-/** Confident measured (not filled) pixels as world points, every `stride`-th one. */
+/** A pixel with confident depth the stereo measured (not filled in). */
+const measured = (v: ViewGeometry, p: number) =>
+  v.confidence[p] >= FUSION_MIN_CONFIDENCE && v.depth[p] > 0 && !v.filled?.[p];
+
+/** Measured pixels as world points, every `stride`-th pixel. */
 function measuredPoints(views: ViewGeometry[], stride: number, tolerance: number): Samples {
   const points: number[] = [];
   const tol: number[] = [];
   for (const v of views) {
     const { width } = v.camera.intrinsics;
     for (let p = 0; p < v.depth.length; p += stride) {
-      if (!(v.confidence[p] >= FUSION_MIN_CONFIDENCE && v.depth[p] > 0) || v.filled?.[p]) continue;
+      if (!measured(v, p)) continue;
       points.push(...unprojectPixel(v.camera, (p % width) + 0.5, Math.floor(p / width) + 0.5, v.depth[p]));
       tol.push(tolerance * v.depth[p]);
     }
@@ -91,7 +96,7 @@ function fitPlane(pts: Float64Array, ids: ArrayLike<number>): Plane | null {
 
 /** Share of the measured points on the far side of q from the cameras (1 when cameras straddle it). */
 function behindShare(q: Plane, cameras: Camera[], all: Samples): number {
-  const sides = cameras.map((c) => Math.sign(signedDistance(q, c.worldFromCamera.subarray(12, 15), 0)));
+  const sides = cameras.map((c) => Math.sign(signedDistance(q, translationOf(c.worldFromCamera), 0)));
   if (sides[0] === 0 || sides.some((s) => s !== sides[0])) return 1;
   let behind = 0;
   for (let i = 0; i < all.tolerance.length; i++)
@@ -102,9 +107,7 @@ function behindShare(q: Plane, cameras: Camera[], all: Samples): number {
 export function findScenePlanes(views: ViewGeometry[], options: Partial<PlaneOptions> = {}): ScenePlanes {
   const o = { ...PLANE_DEFAULTS, ...options };
   let confident = 0;
-  for (const v of views)
-    for (let p = 0; p < v.depth.length; p++)
-      if (v.confidence[p] >= FUSION_MIN_CONFIDENCE && v.depth[p] > 0 && !v.filled?.[p]) confident++;
+  for (const v of views) for (let p = 0; p < v.depth.length; p++) if (measured(v, p)) confident++;
   const all = measuredPoints(views, Math.max(1, Math.floor(confident / o.samples)), o.tolerance);
   const total = all.tolerance.length;
   const planes: Plane[] = [];
@@ -149,7 +152,7 @@ export function findScenePlanes(views: ViewGeometry[], options: Partial<PlaneOpt
 export function planeInCamera(q: Plane, camera: Camera): Plane {
   const m = camera.worldFromCamera;
   const n = [0, 1, 2].map((c) => m[4 * c] * q[0] + m[4 * c + 1] * q[1] + m[4 * c + 2] * q[2]);
-  return [n[0], n[1], n[2], signedDistance(q, m.subarray(12, 15), 0)];
+  return [n[0], n[1], n[2], signedDistance(q, translationOf(m), 0)];
 }
 
 /** Depth (along the optical axis) where the ray with normalised direction (rx, ry, 1) meets a camera-frame plane; NaN if behind or parallel. */

@@ -33,6 +33,42 @@ function noise(seed: number): () => number {
   };
 }
 
+/** A W×H view of `cam` with no depth yet (grey colours, NaN pointmap, zero confidence). */
+export function emptyView(cam: Camera): ViewGeometry {
+  const n = W * H;
+  return {
+    camera: cam,
+    colors: new Uint8ClampedArray(n * 4).fill(200),
+    depth: new Float32Array(n),
+    pointmap: new Float32Array(n * 3).fill(Number.NaN),
+    confidence: new Float32Array(n),
+  };
+}
+
+/**
+ * Depth at every pixel centre from `hit(o, d)`, the t at which the ray o + t·d meets the scene: d is the
+ * pixel's ray scaled to reach depth 1, so t is the depth.
+ */
+function castRays(cam: Camera, hit: (o: Vec3, d: Vec3) => number): Float32Array {
+  const depth = new Float32Array(W * H);
+  const o = unprojectPixel(cam, cam.intrinsics.cx, cam.intrinsics.cy, 0);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const q = unprojectPixel(cam, x + 0.5, y + 0.5, 1);
+      depth[y * W + x] = hit(o, [q[0] - o[0], q[1] - o[1], q[2] - o[2]]);
+    }
+  }
+  return depth;
+}
+
+/** Sets one pixel's depth, world point and confidence. */
+function setPixel(view: ViewGeometry, x: number, y: number, z: number, confidence: number): void {
+  const p = y * W + x;
+  view.depth[p] = z;
+  view.pointmap.set(unprojectPixel(view.camera, x + 0.5, y + 0.5, z), 3 * p);
+  view.confidence[p] = confidence;
+}
+
 /** A view of the plane: exact depth times (1 + relNoise·u), confidence from `conf(x, y)`. */
 export function planeView(
   cam: Camera,
@@ -41,29 +77,16 @@ export function planeView(
   conf = (_x: number, _y: number) => 1,
 ): ViewGeometry {
   const rnd = noise(seed);
-  const n = W * H;
-  const view: ViewGeometry = {
-    camera: cam,
-    colors: new Uint8ClampedArray(n * 4).fill(200),
-    depth: new Float32Array(n),
-    pointmap: new Float32Array(n * 3).fill(Number.NaN),
-    confidence: new Float32Array(n),
-  };
-  const o = unprojectPixel(cam, cam.intrinsics.cx, cam.intrinsics.cy, 0);
+  const view = emptyView(cam);
+  // (o + t·d − P0)·N = 0.
+  const truth = castRays(
+    cam,
+    (o, d) =>
+      ((P0[0] - o[0]) * N[0] + (P0[1] - o[1]) * N[1] + (P0[2] - o[2]) * N[2]) /
+      (d[0] * N[0] + d[1] * N[1] + d[2] * N[2]),
+  );
   for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      const p = y * W + x;
-      // Ray at depth 1, then scale to hit the plane: (o + t·(q − o) − P0)·N = 0.
-      const q = unprojectPixel(cam, x + 0.5, y + 0.5, 1);
-      const d = [q[0] - o[0], q[1] - o[1], q[2] - o[2]];
-      const t =
-        ((P0[0] - o[0]) * N[0] + (P0[1] - o[1]) * N[1] + (P0[2] - o[2]) * N[2]) /
-        (d[0] * N[0] + d[1] * N[1] + d[2] * N[2]);
-      const z = t * (1 + relNoise * rnd());
-      view.depth[p] = z;
-      view.pointmap.set(unprojectPixel(cam, x + 0.5, y + 0.5, z), 3 * p);
-      view.confidence[p] = conf(x, y);
-    }
+    for (let x = 0; x < W; x++) setPixel(view, x, y, truth[y * W + x] * (1 + relNoise * rnd()), conf(x, y));
   }
   return view;
 }
@@ -80,38 +103,21 @@ export function roomView(
   cam: Camera,
   hole = (_x: number, _y: number) => false,
 ): { view: ViewGeometry; truth: Float32Array } {
-  const n = W * H;
-  const view: ViewGeometry = {
-    camera: cam,
-    colors: new Uint8ClampedArray(n * 4).fill(200),
-    depth: new Float32Array(n),
-    pointmap: new Float32Array(n * 3).fill(Number.NaN),
-    confidence: new Float32Array(n),
-  };
-  const truth = new Float32Array(n);
-  const o = unprojectPixel(cam, cam.intrinsics.cx, cam.intrinsics.cy, 0);
+  const view = emptyView(cam);
+  const truth = castRays(cam, (o, d) => {
+    const floor = (1 - o[1]) / d[1];
+    const wall = (5 - o[2]) / d[2];
+    const t = Math.min(
+      floor > 0 ? floor : Number.POSITIVE_INFINITY,
+      wall > 0 ? wall : Number.POSITIVE_INFINITY,
+    );
+    const board = (3 - o[2]) / d[2];
+    const bx = o[0] + board * d[0];
+    const by = o[1] + board * d[1];
+    return board > 0 && board < t && bx >= -0.6 && bx <= 0.4 && by >= 0.2 && by <= 1 ? board : t;
+  });
   for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      const p = y * W + x;
-      // Along o + t·d the depth is t (d reaches depth 1 at t = 1).
-      const q = unprojectPixel(cam, x + 0.5, y + 0.5, 1);
-      const d = [q[0] - o[0], q[1] - o[1], q[2] - o[2]];
-      const floor = (1 - o[1]) / d[1];
-      const wall = (5 - o[2]) / d[2];
-      let t = Math.min(
-        floor > 0 ? floor : Number.POSITIVE_INFINITY,
-        wall > 0 ? wall : Number.POSITIVE_INFINITY,
-      );
-      const board = (3 - o[2]) / d[2];
-      const bx = o[0] + board * d[0];
-      const by = o[1] + board * d[1];
-      if (board > 0 && board < t && bx >= -0.6 && bx <= 0.4 && by >= 0.2 && by <= 1) t = board;
-      truth[p] = t;
-      if (hole(x, y)) continue;
-      view.depth[p] = t;
-      view.pointmap.set(unprojectPixel(cam, x + 0.5, y + 0.5, t), 3 * p);
-      view.confidence[p] = 0.9;
-    }
+    for (let x = 0; x < W; x++) if (!hole(x, y)) setPixel(view, x, y, truth[y * W + x], 0.9);
   }
   return { view, truth };
 }
