@@ -22,6 +22,7 @@ import {
   type SynthesizedFrame,
   synthesizeViews,
   WARP_FILL_DEFAULTS,
+  widenSynthesized,
 } from '../synthesis/warp-fill';
 import { focalWarning } from './focal-check';
 import { synthesizedFramesEvent } from './frame-thumbs';
@@ -47,6 +48,13 @@ export const SYNTHESIZED_WEIGHT = 0.5;
 const INIT_MIN_CONFIDENCE = 0.3;
 /** Most cover points, as a share of the global cloud. */
 const COVER_SHARE = 0.25;
+/**
+ * Warp-and-fill frames reach this share of their size past every edge. A held-out camera off the
+ * interpolated path sees past the frames' edges (tabletop 256×192: 1.2 % of a test view, the floor in its
+ * corner, at 12 dB); the margin gives those places splats and a fill to fit (held-out views after 100
+ * steps: 24.40 → 25.34 dB). It costs 1.44× the pixels a synthesized frame.
+ */
+const SYNTHESIS_MARGIN = 0.1;
 
 /**
  * Splats are fitted (and then always drawn) with the Mip filter: the classic 0.3 px² dilation blurs every
@@ -308,7 +316,7 @@ export class Reconstruction {
       if (neural) ({ frames, info } = neural);
       else progress(0, { activity: 'classical default' });
     }
-    frames ??= await synthesizeViews(this.device, source, trajectory, {
+    frames ??= await synthesizeViews(this.device, source, widenSynthesized(trajectory, SYNTHESIS_MARGIN), {
       signal,
       onProgress: (done: number, total: number) => framesProgress(done / total),
     });

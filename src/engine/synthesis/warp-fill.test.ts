@@ -8,7 +8,13 @@ import type { GpuContext } from '../gpu/context';
 import { testGpu } from '../gpu/test-gpu';
 import { PushPull, pushPullReference } from './push-pull';
 import { interpolateTrajectory } from './trajectory';
-import { framesToTrainViews, SYNTHESIS_CLOUD, type SynthesizedFrame, synthesizeViews } from './warp-fill';
+import {
+  framesToTrainViews,
+  SYNTHESIS_CLOUD,
+  type SynthesizedFrame,
+  synthesizeViews,
+  widenSynthesized,
+} from './warp-fill';
 
 let gpu: GpuContext;
 beforeAll(async () => {
@@ -245,6 +251,37 @@ describe.each([2, 3])('warp-and-fill view synthesis, synthetic seed %i', (seed) 
     });
     expect(photo.source).toBe('input');
     expect(photo.confidence.every((c) => c === 1)).toBe(true);
+  });
+
+  it('widened synthesized frames keep the inputs at their size and see past the edges', async () => {
+    const picked = { ...traj, cameras: [0, 12, 24].map((i) => traj.cameras[i]), inputIndex: [0, -1, 1] };
+    const wide = await synthesizeViews(gpu.device, geometry, widenSynthesized(picked, 0.1), {
+      confirmedWeight: 1,
+    });
+    const { width: w, height: h } = s.cameras[0].intrinsics;
+    const [mx, my] = [Math.round(0.1 * w), Math.round(0.1 * h)];
+    expect(wide.map((f) => f.source)).toEqual(['input', 'synthesized', 'input']);
+    expect(wide[0].camera.intrinsics.width).toBe(w);
+    expect(wide[1].camera.intrinsics).toMatchObject({ width: w + 2 * mx, height: h + 2 * my });
+    // Inside, the widened frame is the plain one: same colours where the plain one is confident.
+    const plain = frames[12];
+    const W = w + 2 * mx;
+    let confident = 0;
+    let same = 0;
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        if (plain.confidence[y * w + x] < 0.8) continue;
+        confident++;
+        const a = 4 * (y * w + x);
+        const b = 4 * ((y + my) * W + x + mx);
+        if ([0, 1, 2].every((c) => Math.abs(plain.rgba[a + c] - wide[1].rgba[b + c]) <= 2)) same++;
+      }
+    expect(same / confident).toBeGreaterThan(0.99);
+    // The margin is drawn from the cloud where it reaches, filled elsewhere: nothing left black.
+    let black = 0;
+    for (let i = 0; i < wide[1].rgba.length; i += 4)
+      if (wide[1].rgba[i] + wide[1].rgba[i + 1] + wide[1].rgba[i + 2] === 0) black++;
+    expect(black).toBe(0);
   });
 
   const check = (index: number) => async () => {
