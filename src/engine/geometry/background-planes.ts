@@ -54,7 +54,7 @@ interface Samples {
 }
 
 /** A pixel with confident depth the stereo measured (not filled in). */
-const measured = (v: ViewGeometry, p: number) =>
+export const measured = (v: ViewGeometry, p: number) =>
   v.confidence[p] >= FUSION_MIN_CONFIDENCE && v.depth[p] > 0 && !v.filled?.[p];
 
 /** Measured pixels as world points, every `stride`-th pixel. */
@@ -72,11 +72,11 @@ function measuredPoints(views: ViewGeometry[], stride: number, tolerance: number
   return { points: Float64Array.from(points), tolerance: Float64Array.from(tol) };
 }
 
-const signedDistance = (q: Plane, pts: ArrayLike<number>, i: number) =>
+export const signedDistance = (q: Plane, pts: ArrayLike<number>, i: number) =>
   q[0] * pts[3 * i] + q[1] * pts[3 * i + 1] + q[2] * pts[3 * i + 2] + q[3];
 
 /** Least-squares plane through the given points (the covariance's smallest eigenvector). */
-function fitPlane(pts: Float64Array, ids: ArrayLike<number>): Plane | null {
+export function fitPlane(pts: Float64Array, ids: ArrayLike<number>): Plane | null {
   if (ids.length < 3) return null;
   const mean = [0, 0, 0];
   for (let k = 0; k < ids.length; k++)

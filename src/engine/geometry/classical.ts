@@ -4,6 +4,8 @@
  * Scale convention: median depth of view 0 = 1. The feature front-end is pluggable (GPU SIFT-like by
  * default; XFeat through onnxruntime-web is the alternative, see models/xfeat.ts).
  */
+
+import { findScenePlanes } from './background-planes';
 import type { Camera } from './camera';
 import { applyDepthConsensus } from './depth-consensus';
 import { fillEmptyDepth } from './depth-fill';
@@ -17,8 +19,15 @@ import {
 } from './features';
 import { fusePointClouds } from './fusion';
 import { invertRigid, multiply } from './mat4';
-import { estimateCameras, type Matches, type PoseOptions, type PoseResult } from './pose';
+import {
+  estimateCamerasWithRefit,
+  type FocalRefit,
+  type Matches,
+  type PoseOptions,
+  type PoseResult,
+} from './pose';
 import { triangulateWithCameras } from './posed-points';
+import { type RightAngleFocal, rightAngleFocal } from './right-angle-focal';
 import { computeDepth } from './stereo/compute-depth';
 import { depthRangeFromPoints } from './stereo/neighbours';
 import type { GeometryResult, ViewGeometry } from './types';
@@ -75,7 +84,16 @@ export type ClassicalResult = GeometryResult & {
   matchCounts: PairMatchCount[];
   /** Sparse points that bounded the sweep (pose's points, or the posed-mode triangulation). */
   sparsePoints: Float32Array;
+  /** Set when the scene's right angles replaced the bundle adjustment's uncertain focal. */
+  rightAngles: RightAngleFocal | null;
 };
+
+/**
+ * The bundle adjustment's relative focal uncertainty above which the scene's right angles are consulted
+ * (right-angle-focal.ts); below it the photos pin the focal well enough, and a second stereo pass is not
+ * worth its cost.
+ */
+const RIGHT_ANGLE_MIN_STD = 0.01;
 
 /**
  * Posed mode: fewer triangulated points than MIN_POSED_POINTS cannot bound the sweep. Below
@@ -184,6 +202,8 @@ export async function classicalGeometry(
   let sparse: Float32Array;
   let pose: PoseResult | null = null;
   let depthRange: [number, number][] | undefined;
+  let atFocal: ((factor: number) => FocalRefit | null) | null = null;
+  let rightAngles: RightAngleFocal | null = null;
 
   const matches = await matchAll(device, photos, options, timings, progress);
   const matchCounts = matches.map((m) => ({ i: m.i, j: m.j, matches: m.a.length / 2 }));
@@ -216,7 +236,7 @@ export async function classicalGeometry(
     }
     timings.triangulation = (now() - t) / 1000;
   } else {
-    pose = estimateCameras(
+    ({ result: pose, atFocal } = estimateCamerasWithRefit(
       {
         sizes: photos.map((p) => ({ width: p.image.width, height: p.image.height })),
         focalPriors: photos.map((p) => p.focalPrior),
@@ -224,7 +244,7 @@ export async function classicalGeometry(
         images: photos.map((p) => p.image),
       },
       options.pose,
-    );
+    ));
     cameras = pose.cameras;
     sparse = pose.points;
     timings.pose = (now() - t) / 1000;
@@ -233,16 +253,42 @@ export async function classicalGeometry(
   checkAborted(options.signal);
   t = now();
   progress('stereo', 0.5);
-  const views = await computeDepth(
-    device,
-    photos.map((p, i) => ({ camera: cameras[i], image: p.image.data })),
-    {
-      ...(depthRange ? { depthRange } : { points: sparse }),
-      sweep: options.stereoPlanes ? { planes: options.stereoPlanes } : undefined,
-      onProgress: (done, total) => progress('stereo', 0.5 + (0.4 * done) / total),
-    },
-  );
+  const stereo = (share: number, offset: number) =>
+    computeDepth(
+      device,
+      photos.map((p, i) => ({ camera: cameras[i], image: p.image.data })),
+      {
+        ...(depthRange ? { depthRange } : { points: sparse }),
+        sweep: options.stereoPlanes ? { planes: options.stereoPlanes } : undefined,
+        onProgress: (done, total) => progress('stereo', offset + (share * done) / total),
+      },
+    );
+  let views = await stereo(0.4, 0.5);
   timings.stereo = (now() - t) / 1000;
+  if (pose?.focalEstimated && atFocal && (pose.focalRelStd ?? 0) > RIGHT_ANGLE_MIN_STD) {
+    // An uncertain focal: if the scene's right angles settle it, adjust the cameras there and run the
+    // stereo again with them.
+    t = now();
+    const refit = atFocal;
+    const found = rightAngleFocal(
+      views,
+      findScenePlanes(views).planes,
+      pose.focalRelStd!,
+      (f) => refit(f)?.cameras ?? null,
+    );
+    const chosen = found && refit(found.factor);
+    timings.rightAngles = (now() - t) / 1000;
+    if (found && chosen) {
+      checkAborted(options.signal);
+      rightAngles = found;
+      cameras = chosen.cameras;
+      sparse = chosen.points;
+      pose = { ...pose, cameras, points: sparse, focalFactor: pose.focalFactor! * found.factor };
+      t = now();
+      views = await stereo(0.02, 0.9);
+      timings.stereo += (now() - t) / 1000;
+    }
+  }
   t = now();
   // A guess for what the stereo left empty, chiefly what only one photo sees, at the lowest confidence the
   // fusion keeps (depth-fill.ts).
@@ -265,5 +311,6 @@ export async function classicalGeometry(
     pose,
     matchCounts,
     sparsePoints: sparse,
+    rightAngles,
   };
 }

@@ -262,7 +262,7 @@ export class Reconstruction {
       onProgress: (_step, fraction) => progress(fraction),
     });
     this.outputs.geometry = classical;
-    const focal = focalWarning(classical.pose);
+    const focal = focalWarning(classical.pose, classical.rightAngles);
     if (focal) this.emit({ type: 'warning', code: 'focal-uncertain', message: focal });
     return { method: known ? 'posed' : 'classical' };
   }

@@ -16,8 +16,8 @@ import {
   verifyPair,
 } from './pair';
 import { fundamentalFromEssential, type PinholeK } from './pinhole';
-import { reconstruct, type ViewSetup } from './reconstruct';
-import { buildTracks, type TrackInput } from './tracks';
+import { type Reconstruction, reconstruct, type ViewSetup } from './reconstruct';
+import { buildTracks, type TrackInput, type Tracks } from './tracks';
 import type { Pose } from './triangulate';
 import {
   type PairReport,
@@ -41,6 +41,24 @@ import {
  * Throws PoseError with a message for the user when the photos cannot be posed.
  */
 export function estimateCameras(input: PoseInput, options: PoseOptions = {}): PoseResult {
+  return estimateCamerasWithRefit(input, options).result;
+}
+
+/** The same tracks adjusted again with the shared focal held fixed (world and scale as in PoseResult). */
+export interface FocalRefit {
+  cameras: Camera[];
+  points: Float32Array;
+}
+
+/**
+ * estimateCameras, and `atFocal(factor)`: the cameras and points re-adjusted from the same tracks with the
+ * shared unknown focal held at `factor` times the estimate (null when the photos do not register there).
+ * A second cue for the focal (right-angle-focal.ts) compares reconstructions at neighbouring focals.
+ */
+export function estimateCamerasWithRefit(
+  input: PoseInput,
+  options: PoseOptions = {},
+): { result: PoseResult; atFocal: (factor: number) => FocalRefit | null } {
   const o = {
     thresholdPx: options.thresholdPx ?? 2,
     seed: options.seed ?? 1,
@@ -236,6 +254,57 @@ export function estimateCameras(input: PoseInput, options: PoseOptions = {}): Po
   );
 
   // 6. World = photo 0, median depth of photo 0's points = 1.
+  const { cameras, poses, points, observations } = normalised(rec, tracks, input.sizes);
+  const reports: PairReport[] = pairs.map((p) => ({
+    ...pairReport(p, poses, rec.k, o.thresholdPx, used(p)),
+    dense: denseTracks.get(p.index)?.length ?? 0,
+  }));
+  const unknownView = unknown.findIndex((u) => u);
+  const atFocal = (factor: number): FocalRefit | null => {
+    const held = views.map((v, i) => ({
+      k: v.shared ? { ...rec.k[i], f: rec.k[i].f * factor } : { ...rec.k[i] },
+      shared: false,
+    }));
+    try {
+      const again = reconstruct(
+        tracks,
+        held,
+        { i: init.pair.i, j: init.pair.j, pose: init.pose },
+        {
+          thresholdPx: o.thresholdPx,
+          seed: o.seed,
+          loss: o.loss,
+          refineFocal: false,
+          minTriangulationAngleDeg: o.minAngle,
+        },
+      );
+      if (again.poses.some((p) => !p)) return null;
+      const n = normalised(again, tracks, input.sizes);
+      return { cameras: n.cameras, points: n.points };
+    } catch (err) {
+      if (err instanceof PoseError) return null;
+      throw err;
+    }
+  };
+  const result: PoseResult = {
+    cameras,
+    points,
+    observations,
+    pairs: reports,
+    focalEstimated,
+    focalFactor: unknownView >= 0 ? rec.k[unknownView].f / size[unknownView] : null,
+    focalRelStd: rec.focalStd,
+    rmsPx: rec.rmsPx,
+    registrationOrder: rec.order,
+  };
+  return { result, atFocal };
+}
+
+/**
+ * A reconstruction in photo 0's camera frame, scaled so that the median depth of photo 0's points is 1:
+ * cameras, poses (world to camera), points and their active observations.
+ */
+function normalised(rec: Reconstruction, tracks: Tracks, sizes: PoseInput['sizes']) {
   const p0 = rec.poses[0]!;
   const toWorld0 = (x: ArrayLike<number>) => {
     const y = mulVec3(p0.R, x);
@@ -265,12 +334,11 @@ export function estimateCameras(input: PoseInput, options: PoseOptions = {}): Po
       fy: rec.k[v].f,
       cx: rec.k[v].cx,
       cy: rec.k[v].cy,
-      width: input.sizes[v].width,
-      height: input.sizes[v].height,
+      width: sizes[v].width,
+      height: sizes[v].height,
     },
     worldFromCamera: invertRigid(fromRotationTranslation(p.R, p.t)),
   }));
-
   const pts: number[] = [];
   const start = [0];
   const obsView: number[] = [];
@@ -286,26 +354,15 @@ export function estimateCameras(input: PoseInput, options: PoseOptions = {}): Po
     }
     start.push(obsView.length);
   }
-
-  const reports: PairReport[] = pairs.map((p) => ({
-    ...pairReport(p, poses, rec.k, o.thresholdPx, used(p)),
-    dense: denseTracks.get(p.index)?.length ?? 0,
-  }));
-  const unknownView = unknown.findIndex((u) => u);
   return {
     cameras,
+    poses,
     points: Float32Array.from(pts),
     observations: {
       start: Uint32Array.from(start),
       view: Uint16Array.from(obsView),
       xy: Float32Array.from(obsXY),
     },
-    pairs: reports,
-    focalEstimated,
-    focalFactor: unknownView >= 0 ? rec.k[unknownView].f / size[unknownView] : null,
-    focalRelStd: rec.focalStd,
-    rmsPx: rec.rmsPx,
-    registrationOrder: rec.order,
   };
 }
 

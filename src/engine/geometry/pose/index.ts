@@ -13,7 +13,7 @@
  * Failures throw PoseError with kind 'too-few-matches' | 'no-baseline' | 'disconnected-view' |
  * 'invalid-input' and a message meant for the user.
  */
-export { estimateCameras } from './estimate';
+export { estimateCameras, estimateCamerasWithRefit, type FocalRefit } from './estimate';
 export type {
   Matches,
   PairReport,
