@@ -26,7 +26,7 @@ async function reconstructPair(preset: PresetName, seed: number) {
   const photos = scenePhotos(s);
   const events: EngineEvent[] = [];
   const reconstruction = new Reconstruction(gpu.device, photos, decodeImage, (e) => events.push(e), {});
-  await reconstruction.run({ preset: 'fast', steps: 1, workingSize: 256, synthesis: false });
+  await reconstruction.run({ preset: 'balanced', steps: 1, workingSize: 256, synthesis: false });
   const geometry = reconstruction.outputs.geometry!;
   const relStd = 'pose' in geometry ? ((geometry as ClassicalResult).pose?.focalRelStd ?? null) : null;
   const truth = s.cameras[0].intrinsics.fx;
@@ -45,7 +45,8 @@ describe('focal-uncertainty warning', () => {
   it('warns, with the figure, when two photos leave the focal ill-determined, and says the right angles set it', async () => {
     const { relStd, focalError, warnings } = await reconstructPair('tabletop', 3);
     expect(relStd).toBeGreaterThan(FOCAL_UNCERTAIN_REL_STD);
-    // The bundle adjustment alone is 6.7 % off here; the floor and the walls bring it within the gate.
+    // The bundle adjustment alone is 6.7 % off here; the floor and the walls bring it within the gate. At
+    // Balanced's 96 stereo planes: with Fast's 64 the planes come out too coarse and the rule declines.
     expect(focalError).toBeLessThan(0.03);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain(`±${Math.round(100 * relStd!)} %`);
