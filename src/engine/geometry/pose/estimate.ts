@@ -240,17 +240,24 @@ export function estimateCamerasWithRefit(
     }),
   );
   const views: ViewSetup[] = Array.from({ length: nv }, (_, v) => ({ k: kOf(v), shared: shared[v] }));
-  const rec = reconstruct(
-    tracks,
+  // A const for the closures (init is reassigned above).
+  const start = init;
+  const reconstructWith = (setup: ViewSetup[], refineFocal: boolean) =>
+    reconstruct(
+      tracks,
+      setup,
+      { i: start.pair.i, j: start.pair.j, pose: start.pose },
+      {
+        thresholdPx: o.thresholdPx,
+        seed: o.seed,
+        loss: o.loss,
+        refineFocal,
+        minTriangulationAngleDeg: o.minAngle,
+      },
+    );
+  const rec = reconstructWith(
     views,
-    { i: init.pair.i, j: init.pair.j, pose: init.pose },
-    {
-      thresholdPx: o.thresholdPx,
-      seed: o.seed,
-      loss: o.loss,
-      refineFocal: shared.some((s) => s),
-      minTriangulationAngleDeg: o.minAngle,
-    },
+    shared.some((s) => s),
   );
 
   // 6. World = photo 0, median depth of photo 0's points = 1.
@@ -266,18 +273,7 @@ export function estimateCamerasWithRefit(
       shared: false,
     }));
     try {
-      const again = reconstruct(
-        tracks,
-        held,
-        { i: init.pair.i, j: init.pair.j, pose: init.pose },
-        {
-          thresholdPx: o.thresholdPx,
-          seed: o.seed,
-          loss: o.loss,
-          refineFocal: false,
-          minTriangulationAngleDeg: o.minAngle,
-        },
-      );
+      const again = reconstructWith(held, false);
       if (again.poses.some((p) => !p)) return null;
       const n = normalised(again, tracks, input.sizes);
       return { cameras: n.cameras, points: n.points };
