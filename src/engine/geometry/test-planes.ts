@@ -96,13 +96,16 @@ export const distanceToPlane = (p: ArrayLike<number>, i: number) =>
 
 /**
  * A room corner: the floor (y = 1, world y points down), a back wall (z = 5) and a board standing on the
- * floor in front of it (z = 3, x in [−0.6, 0.4], y in [0.2, 1]). Exact depth where `hole` is false
- * (confidence 0.9), nothing where it is true; `truth` has the depth everywhere.
+ * floor in front of it (z = 3 at its foot, x in [−0.6, 0.4], y in [0.2, 1]), leaning back by `boardTiltDeg`.
+ * Exact depth where `hole` is false (confidence 0.9), nothing where it is true; `truth` has the depth
+ * everywhere.
  */
 export function roomView(
   cam: Camera,
   hole = (_x: number, _y: number) => false,
+  boardTiltDeg = 0,
 ): { view: ViewGeometry; truth: Float32Array } {
+  const lean = Math.tan((boardTiltDeg * Math.PI) / 180);
   const view = emptyView(cam);
   const truth = castRays(cam, (o, d) => {
     const floor = (1 - o[1]) / d[1];
@@ -111,7 +114,8 @@ export function roomView(
       floor > 0 ? floor : Number.POSITIVE_INFINITY,
       wall > 0 ? wall : Number.POSITIVE_INFINITY,
     );
-    const board = (3 - o[2]) / d[2];
+    // The board: z = 3 + lean·(1 − y).
+    const board = (3 + lean * (1 - o[1]) - o[2]) / (d[2] + lean * d[1]);
     const bx = o[0] + board * d[0];
     const by = o[1] + board * d[1];
     return board > 0 && board < t && bx >= -0.6 && bx <= 0.4 && by >= 0.2 && by <= 1 ? board : t;

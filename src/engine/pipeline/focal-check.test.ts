@@ -50,7 +50,7 @@ describe('focal-uncertainty warning', () => {
     expect(focalError).toBeLessThan(0.03);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain(`±${Math.round(100 * relStd!)} %`);
-    expect(warnings[0]).toContain('right angles');
+    expect(warnings[0]).toContain('right angle between');
     expect(warnings[0]).toContain('EXIF');
   });
 
@@ -67,7 +67,7 @@ describe('focal-uncertainty warning', () => {
     const message = focalWarning(pose, null);
     expect(message).toContain('±6 %');
     expect(message).toContain('depth may be off by as much');
-    expect(message).not.toContain('right angles');
+    expect(message).not.toContain('right angle');
     expect(focalWarning({ ...pose, focalRelStd: 0.02 }, null)).toBeNull();
     expect(focalWarning({ ...pose, focalEstimated: false }, null)).toBeNull();
   });

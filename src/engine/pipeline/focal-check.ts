@@ -22,8 +22,8 @@ export function focalWarning(
   const intro = `Without an EXIF focal length, these photos pin it down only to about ±${pct} %`;
   if (rightAngles)
     return (
-      `${intro}; it was set instead so that the scene's right angles (floor, walls, box sides) come out square. ` +
-      'If those corners are not square, the depth may be off: a photo from another direction, or the original files with their EXIF, fix this.'
+      `${intro}; it was set instead so that the right angle between the scene's largest planes (a floor and a wall, say) comes out square. ` +
+      'If they do not, the depth may be off: a photo from another direction, or the original files with their EXIF, fix this.'
     );
   return (
     `${intro}, so the scene's depth may be off by as much. ` +
